@@ -1,0 +1,244 @@
+/**
+ * Configuration: the only module that reads environment variables (12-factor, SPEC §9).
+ * `loadConfig(env)` parses every variable once with zod, applies defaults, freezes the result,
+ * and on bad input throws one HookpostError listing every bad variable and why.
+ */
+import { z } from 'zod';
+import { ErrorCode, HookpostError } from '../src/errors.js';
+
+/** The fixed API token of the local quickstart (`npm start` without HOOKPOST_API_TOKENS). */
+export const LOCAL_DEV_TOKEN = 'hookpost-local-dev-token';
+
+/** Default delays between attempts of `retry: true` webhooks. */
+export const DEFAULT_RETRY_SCHEDULE = '10s,1m,5m,30m,2h,6h';
+
+/** Default deliveries in flight per worker process (see bench/RESULTS.md). */
+export const DEFAULT_CONCURRENCY = 64;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000;
+const MAX_RETRIES = 25;
+
+export interface Config {
+  /** Redis URL for queues and registry. */
+  readonly redisUrl: string;
+  /** Prefix of every Redis key and queue; use a hash tag such as `{hookpost}` on Redis Cluster. */
+  readonly prefix: string;
+  /** Name of the BullMQ queue producers push events to. */
+  readonly eventsQueue: string;
+  readonly apiHost: string;
+  readonly apiPort: number;
+  readonly metricsPort: number;
+  /** Accepted API tokens (never logged). */
+  readonly apiTokens: readonly string[];
+  /** Path of the PEM PKCS#8 Ed25519 private key; undefined only in local mode (a key is generated). */
+  readonly signingKeyFile: string | undefined;
+  readonly allowHttp: boolean;
+  readonly allowPrivateTargets: boolean;
+  /** Deliveries in flight per worker process. */
+  readonly concurrency: number;
+  /** Delays between attempts in milliseconds; its length is the number of retries. */
+  readonly retryScheduleMs: readonly number[];
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Grace period for in-flight work on SIGTERM, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
+  /** Folder for local-mode state (the generated signing key). */
+  readonly dataDir: string;
+  /** True for the all-in-one local quickstart: dev token, generated key, http and private targets. */
+  readonly localMode: boolean;
+}
+
+export interface LoadConfigOptions {
+  /**
+   * Local quickstart: conveniences for what is not set (dev API token, generated signing key,
+   * http and private targets allowed). Every variable that is set is honoured as usual.
+   */
+  readonly local?: boolean;
+}
+
+/**
+ * Parses a duration such as `250ms`, `10s`, `5m` or `2h` into milliseconds.
+ * Returns undefined when the text is not a duration.
+ */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^(\d{1,9})(ms|s|m|h)$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+}
+
+/** Parses a retry schedule such as `10s,1m,5m` into milliseconds, or returns a reason. */
+export function parseRetrySchedule(text: string): number[] | string {
+  const parts = text.split(',').map((p) => p.trim());
+  const delays: number[] = [];
+  for (const part of parts) {
+    const ms = parseDurationMs(part);
+    if (ms === undefined) {
+      return `"${part}" is not a duration (a whole number with unit ms, s, m or h, e.g. 10s)`;
+    }
+    if (ms <= 0) return `"${part}" must be greater than zero`;
+    if (ms > MAX_RETRY_DELAY_MS) return `"${part}" is longer than 7 days`;
+    delays.push(ms);
+  }
+  if (delays.length > MAX_RETRIES) return `at most ${MAX_RETRIES} retries, got ${delays.length}`;
+  return delays;
+}
+
+const quoted = (value: unknown) => JSON.stringify(value);
+
+const integer = (min: number, max: number) =>
+  z.string().transform((raw, ctx) => {
+    const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `expected an integer ${min}-${max}, got ${quoted(raw)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const boolean = z.string().transform((raw, ctx) => {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: `expected true or false, got ${quoted(raw)}` });
+  return z.NEVER;
+});
+
+const duration = z.string().transform((raw, ctx) => {
+  const ms = parseDurationMs(raw);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 30s or 500ms, got ${quoted(raw)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const envSchema = z.object({
+  HOOKPOST_REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine((raw) => {
+      try {
+        return ['redis:', 'rediss:'].includes(new URL(raw).protocol);
+      } catch {
+        return false;
+      }
+    }, 'expected a redis:// or rediss:// URL'),
+  HOOKPOST_PREFIX: z
+    .string()
+    .default('hookpost')
+    .refine((raw) => /^[A-Za-z0-9_.{}-]{1,64}$/.test(raw), 'expected 1-64 characters of A-Z a-z 0-9 _ . - { }'),
+  HOOKPOST_EVENTS_QUEUE: z
+    .string()
+    .default('events')
+    .refine((raw) => /^[A-Za-z0-9_.-]{1,64}$/.test(raw), 'expected 1-64 characters of A-Z a-z 0-9 _ . -'),
+  HOOKPOST_API_HOST: z.string().default('0.0.0.0'),
+  HOOKPOST_API_PORT: integer(1, 65535).default(8080),
+  HOOKPOST_METRICS_PORT: integer(1, 65535).default(9464),
+  HOOKPOST_API_TOKENS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const tokens = raw
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0);
+      if (tokens.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected at least one token' });
+        return z.NEVER;
+      }
+      // The message names the position only: a token never appears in an error or a log.
+      const short = tokens.findIndex((t) => t.length < 16 || /\s/.test(t));
+      if (short >= 0) {
+        ctx.addIssue({ code: 'custom', message: `token #${short + 1} must be at least 16 characters without spaces` });
+        return z.NEVER;
+      }
+      return tokens;
+    }),
+  HOOKPOST_SIGNING_KEY_FILE: z.string().optional(),
+  HOOKPOST_ALLOW_HTTP: boolean.optional(),
+  HOOKPOST_ALLOW_PRIVATE_TARGETS: boolean.optional(),
+  HOOKPOST_CONCURRENCY: integer(1, 10_000).default(DEFAULT_CONCURRENCY),
+  HOOKPOST_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE)
+    .transform((raw, ctx) => {
+      const parsed = parseRetrySchedule(raw);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: `${parsed}; expected e.g. ${DEFAULT_RETRY_SCHEDULE}` });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  HOOKPOST_LOG_LEVEL: z
+    .string()
+    .default('info')
+    .transform((raw, ctx) => {
+      const level = raw.trim().toLowerCase();
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        ctx.addIssue({ code: 'custom', message: `expected one of ${LOG_LEVELS.join(', ')}, got ${quoted(raw)}` });
+        return z.NEVER;
+      }
+      return level as (typeof LOG_LEVELS)[number];
+    }),
+  HOOKPOST_SHUTDOWN_TIMEOUT: duration.default(35_000),
+  HOOKPOST_DATA_DIR: z.string().default('.hookpost'),
+});
+
+/** Every variable loadConfig reads; the Helm chart and docs are checked against this list. */
+export const CONFIG_VARIABLES = Object.freeze(Object.keys(envSchema.shape)) as readonly string[];
+
+/**
+ * Parses the environment into a frozen Config.
+ * Empty values count as unset. Throws HookpostError(CONFIG_INVALID) listing every problem.
+ */
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
+  const local = options.local === true;
+  const input: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') input[name] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? '(environment)');
+      problems.push(`${variable}: ${issue.message}`);
+    }
+  }
+  if (parsed.success && !local) {
+    if (parsed.data.HOOKPOST_API_TOKENS === undefined) {
+      problems.push('HOOKPOST_API_TOKENS: required (comma-separated API tokens of at least 16 characters)');
+    }
+    if (parsed.data.HOOKPOST_SIGNING_KEY_FILE === undefined) {
+      problems.push('HOOKPOST_SIGNING_KEY_FILE: required (path of a PEM PKCS#8 Ed25519 private key)');
+    }
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new HookpostError(
+      ErrorCode.CONFIG_INVALID,
+      `invalid configuration:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    redisUrl: e.HOOKPOST_REDIS_URL,
+    prefix: e.HOOKPOST_PREFIX,
+    eventsQueue: e.HOOKPOST_EVENTS_QUEUE,
+    apiHost: e.HOOKPOST_API_HOST,
+    apiPort: e.HOOKPOST_API_PORT,
+    metricsPort: e.HOOKPOST_METRICS_PORT,
+    apiTokens: Object.freeze(e.HOOKPOST_API_TOKENS ?? (local ? [LOCAL_DEV_TOKEN] : [])),
+    signingKeyFile: e.HOOKPOST_SIGNING_KEY_FILE,
+    allowHttp: e.HOOKPOST_ALLOW_HTTP ?? local,
+    allowPrivateTargets: e.HOOKPOST_ALLOW_PRIVATE_TARGETS ?? local,
+    concurrency: e.HOOKPOST_CONCURRENCY,
+    retryScheduleMs: Object.freeze(e.HOOKPOST_RETRY_SCHEDULE),
+    logLevel: e.HOOKPOST_LOG_LEVEL,
+    shutdownTimeoutMs: e.HOOKPOST_SHUTDOWN_TIMEOUT,
+    dataDir: e.HOOKPOST_DATA_DIR,
+    localMode: local,
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The pino logger factory: one root per process, JSON on stdout, child loggers for context.
+ * Header values, tokens and keys are redacted wherever they might appear in a logged object,
+ * but the rule is stronger than the redaction: code never logs headers, bodies or tokens.
+ */
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths pino censors before a line is written. */
+export const REDACT_PATHS = [
+  'headers[*].value',
+  '*.headers[*].value',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'authorization',
+  '*.authorization',
+  'token',
+  '*.token',
+  'apiTokens',
+  '*.apiTokens',
+  'privateKey',
+  '*.privateKey',
+  'signingKey',
+  '*.signingKey',
+] as const;
+
+export interface LoggerOptions {
+  /** pino level; default `info`. */
+  readonly level?: string;
+  /** Names the process role (`api`, `worker`, `local`). */
+  readonly name?: string;
+  /** Where lines go; default stdout. Tests pass a stream to read what was logged. */
+  readonly destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      name: options.name ?? 'hookpost',
+      base: { pid: process.pid },
+      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination,
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * Every Prometheus metric of hookpost, in one module (SPEC §7). The registry is passed in so
+ * each test can use a fresh one. Labels are bounded: never URLs, header values or ids.
+ */
+import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Outcomes of a consumed event job. */
+export type EventOutcome = 'matched' | 'unmatched' | 'invalid';
+/** Outcomes of a delivery (one per event × webhook); `retrying` counts failed attempts that will be retried. */
+export type DeliveryOutcome = 'success' | 'failed' | 'retrying' | 'refused' | 'skipped';
+/** Why a delivery was moved off the fast path to the deliveries queue. */
+export type ParkReason = 'circuit_open' | 'destination_busy' | 'fanout';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly eventsConsumed: Counter<'outcome'>;
+  readonly deliveries: Counter<'event' | 'outcome'>;
+  readonly attemptDuration: Histogram<'outcome'>;
+  readonly retriesScheduled: Counter<'event'>;
+  readonly resultsOmitted: Counter<string>;
+  readonly signingFailures: Counter<string>;
+  readonly deliveriesParked: Counter<'reason'>;
+  readonly circuitTransitions: Counter<'state'>;
+  readonly webhookTests: Counter<'outcome'>;
+  readonly queueJobs: Gauge<'queue' | 'state'>;
+  readonly queueOldestAge: Gauge<'queue'>;
+}
+
+export interface MetricsOptions {
+  /** Also collect Node's default process metrics (prefixed `hookpost_`). Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+/** Registers every hookpost metric on `registry`. Call once per registry. */
+export function createMetrics(registry: Registry, options: MetricsOptions = {}): Metrics {
+  const registers = [registry];
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'hookpost_' });
+  return {
+    registry,
+    eventsConsumed: new Counter({
+      name: 'hookpost_events_consumed_total',
+      help: 'Producer events consumed, by outcome (matched, unmatched, invalid).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'hookpost_deliveries_total',
+      help: 'Deliveries by fired event and outcome (success, failed, retrying, refused, skipped).',
+      labelNames: ['event', 'outcome'],
+      registers,
+    }),
+    attemptDuration: new Histogram({
+      name: 'hookpost_delivery_attempt_duration_seconds',
+      help: 'Duration of one delivery attempt (connect, send, response), by outcome (success, failure).',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    retriesScheduled: new Counter({
+      name: 'hookpost_delivery_retries_total',
+      help: 'Retries scheduled after a failed attempt, by fired event.',
+      labelNames: ['event'],
+      registers,
+    }),
+    resultsOmitted: new Counter({
+      name: 'hookpost_results_omitted_total',
+      help: 'Payloads whose request result was left out because it exceeded 16 kB.',
+      registers,
+    }),
+    signingFailures: new Counter({
+      name: 'hookpost_signing_failures_total',
+      help: 'Deliveries that could not be signed.',
+      registers,
+    }),
+    deliveriesParked: new Counter({
+      name: 'hookpost_deliveries_parked_total',
+      help: 'Deliveries moved off the fast path to the deliveries queue, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    circuitTransitions: new Counter({
+      name: 'hookpost_circuit_transitions_total',
+      help: 'Destination circuit breaker transitions, by new state (open, half_open, closed).',
+      labelNames: ['state'],
+      registers,
+    }),
+    webhookTests: new Counter({
+      name: 'hookpost_webhook_tests_total',
+      help: 'Webhook tests finished, by outcome (completed, failed).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: 'hookpost_queue_jobs',
+      help: 'Jobs per queue and state (waiting, active, delayed, failed, ...), read on scrape.',
+      labelNames: ['queue', 'state'],
+      registers,
+    }),
+    queueOldestAge: new Gauge({
+      name: 'hookpost_queue_oldest_waiting_age_seconds',
+      help: 'Age of the oldest waiting job per queue, read on scrape.',
+      labelNames: ['queue'],
+      registers,
+    }),
+  };
+}

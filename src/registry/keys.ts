@@ -1,0 +1,45 @@
+/**
+ * Every Redis key and channel name of hookpost, built under one prefix. Nothing else
+ * concatenates key names. Name parts are escaped so that `a:b` + `c` and `a` + `b:c` never collide.
+ * On Redis Cluster use a hash-tagged prefix such as `{hookpost}`: all keys then share one slot,
+ * which the registry's multi-key transactions need.
+ */
+const part = (value: string) => encodeURIComponent(value);
+
+export interface Keys {
+  readonly prefix: string;
+  /** Hash: one webhook record (JSON fields), by project and webhook id. */
+  webhook(project: string, webhookId: string): string;
+  /** Hash: webhook name → webhook id within a project (name uniqueness). */
+  webhookNames(project: string): string;
+  /** Set: ids of the webhooks of one object, for one event (the match index). */
+  matchIndex(project: string, objectType: string, objectName: string, event: string): string;
+  /** String: counter incremented on every registry change. */
+  registryVersion(): string;
+  /** Pub/sub channel: a JSON notice naming the objects whose webhooks changed. */
+  registryChannel(): string;
+  /** Hash: one webhook test (status, error and the tested configuration), expires after a day. */
+  webhookTest(project: string, testId: string): string;
+  /** Set: webhook ids already delivered for one event job (skip them when the job runs again). */
+  eventProgress(eventJobId: string): string;
+  /** Sorted set: dead-letter delivery ids of a project, scored by failure time. */
+  deadLetters(project: string): string;
+  /** Hash: one dead-letter delivery (event, webhook id, last error), by delivery id. */
+  deadLetter(project: string, deliveryId: string): string;
+}
+
+export function createKeys(prefix: string): Keys {
+  return {
+    prefix,
+    webhook: (project, webhookId) => `${prefix}:webhook:${part(project)}:${part(webhookId)}`,
+    webhookNames: (project) => `${prefix}:webhook-names:${part(project)}`,
+    matchIndex: (project, objectType, objectName, event) =>
+      `${prefix}:match:${part(project)}:${part(objectType)}:${part(objectName)}:${part(event)}`,
+    registryVersion: () => `${prefix}:registry:version`,
+    registryChannel: () => `${prefix}:registry:changes`,
+    webhookTest: (project, testId) => `${prefix}:webhook-test:${part(project)}:${part(testId)}`,
+    eventProgress: (eventJobId) => `${prefix}:event-progress:${part(eventJobId)}`,
+    deadLetters: (project) => `${prefix}:dead-letters:${part(project)}`,
+    deadLetter: (project, deliveryId) => `${prefix}:dead-letter:${part(project)}:${part(deliveryId)}`,
+  };
+}
