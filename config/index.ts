@@ -43,6 +43,11 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Grace period for in-flight work on SIGTERM, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * BullMQ job lock in milliseconds. Workers renew it every half period while a job runs, so a
+   * 30 s attempt keeps its lock; after a crash, its jobs are picked up again within about twice this.
+   */
+  readonly lockDurationMs: number;
   /** Folder for local-mode state (the generated signing key). */
   readonly dataDir: string;
   /** True for the all-in-one local quickstart: dev token, generated key, http and private targets. */
@@ -183,6 +188,9 @@ const envSchema = z.object({
       return level as (typeof LOG_LEVELS)[number];
     }),
   HOOKPOST_SHUTDOWN_TIMEOUT: duration.default(35_000),
+  HOOKPOST_LOCK_DURATION: duration
+    .refine((ms) => ms >= 5_000 && ms <= 600_000, 'expected a duration from 5s to 10m')
+    .default(30_000),
   HOOKPOST_DATA_DIR: z.string().default('.hookpost'),
 });
 
@@ -238,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     retryScheduleMs: Object.freeze(e.HOOKPOST_RETRY_SCHEDULE),
     logLevel: e.HOOKPOST_LOG_LEVEL,
     shutdownTimeoutMs: e.HOOKPOST_SHUTDOWN_TIMEOUT,
+    lockDurationMs: e.HOOKPOST_LOCK_DURATION,
     dataDir: e.HOOKPOST_DATA_DIR,
     localMode: local,
   });

@@ -26,14 +26,39 @@ export interface Metrics {
   readonly queueOldestAge: Gauge<'queue'>;
 }
 
+/** Counts of one queue, read when Prometheus scrapes. */
+export interface QueueSnapshot {
+  readonly queue: string;
+  /** Jobs per BullMQ state (waiting, active, delayed, failed, ...). */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Age of the oldest waiting job in seconds; 0 when none waits. */
+  readonly oldestWaitingAgeSeconds: number;
+}
+
 export interface MetricsOptions {
   /** Also collect Node's default process metrics (prefixed `hookpost_`). Default true. */
   readonly defaultMetrics?: boolean;
+  /** Reads the queues on every scrape (worker and API processes); absent: the queue gauges stay empty. */
+  readonly readQueues?: () => Promise<readonly QueueSnapshot[]>;
 }
 
 /** Registers every hookpost metric on `registry`. Call once per registry. */
 export function createMetrics(registry: Registry, options: MetricsOptions = {}): Metrics {
   const registers = [registry];
+  const { readQueues } = options;
+  // One read serves both queue gauges of a scrape.
+  let snapshot: Promise<readonly QueueSnapshot[]> | undefined;
+  const readOnce = () => {
+    if (!readQueues) return Promise.resolve([]);
+    snapshot ??= readQueues()
+      .catch(() => [])
+      .finally(() => {
+        setImmediate(() => {
+          snapshot = undefined;
+        });
+      });
+    return snapshot;
+  };
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'hookpost_' });
   return {
     registry,
@@ -95,12 +120,22 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       help: 'Jobs per queue and state (waiting, active, delayed, failed, ...), read on scrape.',
       labelNames: ['queue', 'state'],
       registers,
+      async collect() {
+        this.reset();
+        for (const q of await readOnce()) {
+          for (const [state, count] of Object.entries(q.counts)) this.set({ queue: q.queue, state }, count);
+        }
+      },
     }),
     queueOldestAge: new Gauge({
       name: 'hookpost_queue_oldest_waiting_age_seconds',
       help: 'Age of the oldest waiting job per queue, read on scrape.',
       labelNames: ['queue'],
       registers,
+      async collect() {
+        this.reset();
+        for (const q of await readOnce()) this.set({ queue: q.queue }, q.oldestWaitingAgeSeconds);
+      },
     }),
   };
 }

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       retryScheduleMs: [10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000],
       logLevel: 'info',
       shutdownTimeoutMs: 35_000,
+      lockDurationMs: 30_000,
       localMode: false,
     });
   });
@@ -101,6 +102,7 @@ describe('loadConfig', () => {
     ['HOOKPOST_LOG_LEVEL', 'loud', 'HOOKPOST_LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     ['HOOKPOST_RETRY_SCHEDULE', '10s,soon', 'HOOKPOST_RETRY_SCHEDULE: "soon" is not a duration'],
     ['HOOKPOST_SHUTDOWN_TIMEOUT', '30', 'HOOKPOST_SHUTDOWN_TIMEOUT: expected a duration such as 30s or 500ms, got "30"'],
+    ['HOOKPOST_LOCK_DURATION', '1s', 'HOOKPOST_LOCK_DURATION: expected a duration from 5s to 10m'],
     ['HOOKPOST_API_TOKENS', 'short', 'HOOKPOST_API_TOKENS: token #1 must be at least 16 characters'],
   ])('rejects %s=%j with a message naming it', (name, value, message) => {
     expect(problemsOf({ ...required, [name]: value })).toContain(message);
