@@ -1,0 +1,26 @@
+/** The webhook registry: what other folders may use. */
+export { createKeys, type Keys } from './keys.js';
+export * from './model.js';
+export { parseRegistryNotice, type RegistryNotice, type RegistryObject } from './notice.js';
+export {
+  createRegistry,
+  WEBHOOK_DEFAULTS,
+  type Registry,
+  type RegistryOptions,
+  type WebhookCreate,
+  type WebhookFilters,
+  type WebhookHeaderInput,
+  type WebhookHeaderPatch,
+  type WebhookPatch,
+} from './store.js';
+export {
+  createWebhookTestStore,
+  WEBHOOK_TEST_STATUSES,
+  WEBHOOK_TEST_TTL_SECONDS,
+  type WebhookTestConfig,
+  type WebhookTestCreate,
+  type WebhookTestDetail,
+  type WebhookTestStatus,
+  type WebhookTestStore,
+  type WebhookTestStoreOptions,
+} from './webhook-tests.js';

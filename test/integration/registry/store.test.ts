@@ -1,0 +1,358 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ErrorCode, hasCode } from '../../../src/errors.js';
+import { createKeys, type Keys } from '../../../src/registry/keys.js';
+import { type RegistryNotice, parseRegistryNotice } from '../../../src/registry/notice.js';
+import { type Registry, type WebhookCreate, createRegistry } from '../../../src/registry/store.js';
+import { uniquePrefix } from '../../helpers/index.js';
+
+const P = 'project-1';
+
+const base: WebhookCreate = {
+  name: 'webhook-1',
+  url: 'https://callback-url-webhook-1.com',
+  headers: [{ key: 'Authorization', value: 'Token 123', protected: true }],
+  object_type: 'deployment',
+  object_name: 'deployment-1',
+  version: 'v1',
+  event: 'deployment_request_finished',
+};
+
+describe('webhook registry store', () => {
+  let redis: Redis;
+  let subscriber: Redis;
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+    subscriber = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await subscriber.quit();
+  });
+
+  const fresh = (): { keys: Keys; registry: Registry } => {
+    const keys = createKeys(uniquePrefix('reg'));
+    return { keys, registry: createRegistry({ redis, keys }) };
+  };
+
+  /** Collects notices on the registry channel until `stop()`. */
+  const listen = async (keys: Keys) => {
+    const notices: RegistryNotice[] = [];
+    const raw: string[] = [];
+    const onMessage = (channel: string, message: string) => {
+      if (channel !== keys.registryChannel()) return;
+      raw.push(message);
+      const notice = parseRegistryNotice(message);
+      if (notice) notices.push(notice);
+    };
+    subscriber.on('message', onMessage);
+    await subscriber.subscribe(keys.registryChannel());
+    return {
+      notices,
+      raw,
+      /** Waits until `n` notices arrived. */
+      async waitFor(n: number) {
+        const deadline = Date.now() + 2_000;
+        while (notices.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        return notices;
+      },
+      async stop() {
+        subscriber.off('message', onMessage);
+        await subscriber.unsubscribe(keys.registryChannel());
+      },
+    };
+  };
+
+  it('creates with defaults and reads back by name and id, secrets included', async () => {
+    const { registry } = fresh();
+    const created = await registry.create(P, base);
+    expect(created).toMatchObject({
+      project: P,
+      name: 'webhook-1',
+      headers: [{ key: 'Authorization', value: 'Token 123', protected: true }],
+      description: '',
+      labels: {},
+      timeout: 10,
+      enabled: true,
+      retry: false,
+      include_result: false,
+      version: 'v1',
+    });
+    expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(created.created_at)).not.toBeNaN();
+    expect(await registry.get(P, 'webhook-1')).toEqual(created);
+    expect(await registry.getById(P, created.id)).toEqual(created);
+    expect(await registry.get(P, 'nope')).toBeNull();
+    expect(await registry.get('other-project', 'webhook-1')).toBeNull();
+    const noVersion = await registry.create(P, { ...base, name: 'w2', version: undefined });
+    expect(noVersion.version).toBeNull();
+  });
+
+  it('stores the record as one JSON string under keys.webhook and the name in keys.webhookNames', async () => {
+    const { keys, registry } = fresh();
+    const created = await registry.create(P, base);
+    expect(JSON.parse((await redis.get(keys.webhook(P, created.id))) ?? 'null')).toEqual(created);
+    expect(await redis.hgetall(keys.webhookNames(P))).toEqual({ 'webhook-1': created.id });
+  });
+
+  it('refuses an event of the other object type', async () => {
+    const { registry } = fresh();
+    await expect(registry.create(P, { ...base, event: 'pipeline_request_failed' })).rejects.toSatisfy((e) =>
+      hasCode(e, ErrorCode.VALIDATION),
+    );
+    const created = await registry.create(P, base);
+    await expect(registry.update(P, created.name, { event: 'pipeline_request_failed' })).rejects.toSatisfy((e) =>
+      hasCode(e, ErrorCode.VALIDATION),
+    );
+  });
+
+  it('lets exactly one of 50 parallel creates of one name succeed', async () => {
+    const { keys, registry } = fresh();
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => registry.create(P, { ...base, url: `https://h${i}.example` })),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const taken = results.filter((r) => r.status === 'rejected' && hasCode(r.reason, ErrorCode.NAME_TAKEN));
+    expect(ok).toHaveLength(1);
+    expect(taken).toHaveLength(49);
+    const index = await redis.smembers(keys.matchIndex(P, 'deployment', 'deployment-1', 'deployment_request_finished'));
+    expect(index).toHaveLength(1);
+    expect((await registry.list(P)).length).toBe(1);
+  });
+
+  it('lets exactly one of 20 parallel renames onto one name succeed', async () => {
+    const { registry } = fresh();
+    for (let i = 0; i < 20; i++) await registry.create(P, { ...base, name: `w-${i}` });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => registry.update(P, `w-${i}`, { name: 'target' })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 'rejected' && hasCode(r.reason, ErrorCode.NAME_TAKEN)),
+    ).toHaveLength(19);
+    expect((await registry.list(P)).map((w) => w.name).filter((n) => n === 'target')).toHaveLength(1);
+    expect(await registry.list(P)).toHaveLength(20);
+  });
+
+  it('renames, freeing the old name, and refuses a rename onto a taken name', async () => {
+    const { keys, registry } = fresh();
+    const a = await registry.create(P, base);
+    await registry.create(P, { ...base, name: 'webhook-2' });
+    await expect(registry.update(P, 'webhook-1', { name: 'webhook-2' })).rejects.toSatisfy((e) =>
+      hasCode(e, ErrorCode.NAME_TAKEN),
+    );
+    const renamed = await registry.update(P, 'webhook-1', { name: 'new-webhook-name' });
+    expect(renamed.id).toBe(a.id);
+    expect(await registry.get(P, 'webhook-1')).toBeNull();
+    expect((await registry.get(P, 'new-webhook-name'))?.id).toBe(a.id);
+    expect(await redis.hget(keys.webhookNames(P), 'new-webhook-name')).toBe(a.id);
+    expect(await redis.hexists(keys.webhookNames(P), 'webhook-1')).toBe(0);
+    // The freed name can be taken again.
+    await registry.create(P, base);
+    // Same-name "rename" is a no-op, not a conflict.
+    await expect(registry.update(P, 'webhook-1', { name: 'webhook-1' })).resolves.toMatchObject({ name: 'webhook-1' });
+  });
+
+  it('throws NOT_FOUND on update of an unknown webhook and returns false on its delete', async () => {
+    const { registry } = fresh();
+    await expect(registry.update(P, 'nope', { enabled: false })).rejects.toSatisfy((e) =>
+      hasCode(e, ErrorCode.NOT_FOUND),
+    );
+    expect(await registry.remove(P, 'nope')).toBe(false);
+  });
+
+  it('keeps a protected value when a patch sends value null, and replaces the list otherwise', async () => {
+    const { registry } = fresh();
+    const created = await registry.create(P, {
+      ...base,
+      headers: [
+        { key: 'Authorization', value: 'Token 123', protected: true },
+        { key: 'X-Plain', value: 'plain' },
+      ],
+    });
+    await registry.update(P, 'webhook-1', {
+      headers: [
+        { key: 'authorization', value: null, protected: true },
+        { key: 'X-New', value: 'n' },
+      ],
+    });
+    expect((await registry.getById(P, created.id))?.headers).toEqual([
+      { key: 'authorization', value: 'Token 123', protected: true },
+      { key: 'X-New', value: 'n', protected: false },
+    ]);
+    // null for a header that is not stored as protected, or sent unprotected: refused.
+    for (const headers of [
+      [{ key: 'X-Plain', value: null, protected: true }],
+      [{ key: 'Authorization', value: null, protected: false }],
+      [{ key: 'Authorization', value: null }],
+    ]) {
+      await expect(registry.update(P, 'webhook-1', { headers })).rejects.toSatisfy((e) =>
+        hasCode(e, ErrorCode.VALIDATION),
+      );
+    }
+    // A new value replaces the stored one; an empty list removes every header.
+    await registry.update(P, 'webhook-1', { headers: [{ key: 'Authorization', value: 'Token 456', protected: true }] });
+    expect((await registry.getById(P, created.id))?.headers[0]?.value).toBe('Token 456');
+    await registry.update(P, 'webhook-1', { headers: [] });
+    expect((await registry.getById(P, created.id))?.headers).toEqual([]);
+  });
+
+  it('keeps the match index right through every kind of update and the delete', async () => {
+    const { keys, registry } = fresh();
+    const idx = (type: string, name: string, event: string) => redis.smembers(keys.matchIndex(P, type, name, event));
+    const candidates = async (type: string, name: string, events: string[]) =>
+      (await registry.findCandidates(P, type, name, events)).map((w) => w.id).sort();
+
+    const w = await registry.create(P, base);
+    expect(await idx('deployment', 'deployment-1', 'deployment_request_finished')).toEqual([w.id]);
+    expect(await candidates('deployment', 'deployment-1', ['deployment_request_finished'])).toEqual([w.id]);
+
+    // event
+    await registry.update(P, w.name, { event: 'deployment_request_failed' });
+    expect(await idx('deployment', 'deployment-1', 'deployment_request_finished')).toEqual([]);
+    expect(await idx('deployment', 'deployment-1', 'deployment_request_failed')).toEqual([w.id]);
+    expect(await candidates('deployment', 'deployment-1', ['deployment_request_finished'])).toEqual([]);
+    expect(
+      await candidates('deployment', 'deployment-1', ['deployment_request_failed', 'deployment_request_finished']),
+    ).toEqual([w.id]);
+
+    // object name
+    await registry.update(P, w.name, { object_name: 'deployment-2' });
+    expect(await idx('deployment', 'deployment-1', 'deployment_request_failed')).toEqual([]);
+    expect(await idx('deployment', 'deployment-2', 'deployment_request_failed')).toEqual([w.id]);
+
+    // object type (with a fitting event)
+    await registry.update(P, w.name, { object_type: 'pipeline', event: 'pipeline_request_started' });
+    expect(await idx('deployment', 'deployment-2', 'deployment_request_failed')).toEqual([]);
+    expect(await idx('pipeline', 'deployment-2', 'pipeline_request_started')).toEqual([w.id]);
+
+    // version: the index key does not depend on it; the candidate carries the new version.
+    await registry.update(P, w.name, { version: null });
+    expect(await idx('pipeline', 'deployment-2', 'pipeline_request_started')).toEqual([w.id]);
+    expect((await registry.findCandidates(P, 'pipeline', 'deployment-2', ['pipeline_request_started']))[0]?.version).toBeNull();
+
+    // enabled: disabled webhooks stay indexed; the candidate says enabled: false.
+    await registry.update(P, w.name, { enabled: false });
+    expect(await idx('pipeline', 'deployment-2', 'pipeline_request_started')).toEqual([w.id]);
+    const [disabled] = await registry.findCandidates(P, 'pipeline', 'deployment-2', ['pipeline_request_started']);
+    expect(disabled?.enabled).toBe(false);
+
+    // rename: the id, and so the index, stays.
+    await registry.update(P, w.name, { name: 'renamed' });
+    expect(await idx('pipeline', 'deployment-2', 'pipeline_request_started')).toEqual([w.id]);
+    expect((await registry.findCandidates(P, 'pipeline', 'deployment-2', ['pipeline_request_started']))[0]?.name).toBe(
+      'renamed',
+    );
+
+    // delete
+    expect(await registry.remove(P, 'renamed')).toBe(true);
+    expect(await idx('pipeline', 'deployment-2', 'pipeline_request_started')).toEqual([]);
+    expect(await candidates('pipeline', 'deployment-2', ['pipeline_request_started'])).toEqual([]);
+    expect(await redis.exists(keys.webhook(P, w.id))).toBe(0);
+    expect(await redis.hlen(keys.webhookNames(P))).toBe(0);
+  });
+
+  it('finds candidates of one object only, for the given events, with full records', async () => {
+    const { registry } = fresh();
+    const finished = await registry.create(P, { ...base, name: 'a' });
+    const failed = await registry.create(P, { ...base, name: 'b', event: 'deployment_request_failed', version: null });
+    await registry.create(P, { ...base, name: 'c', event: 'deployment_request_started' });
+    await registry.create(P, { ...base, name: 'd', object_name: 'deployment-2' });
+    await registry.create('project-2', { ...base, name: 'e' });
+    await registry.create(P, { ...base, name: 'f', object_type: 'pipeline', object_name: 'deployment-1', event: 'pipeline_request_finished' });
+    const found = await registry.findCandidates(P, 'deployment', 'deployment-1', [
+      'deployment_request_failed',
+      'deployment_request_finished',
+      'deployment_request_failed',
+    ]);
+    expect(found.map((w) => w.id).sort()).toEqual([finished.id, failed.id].sort());
+    expect(found.find((w) => w.id === finished.id)?.headers[0]?.value).toBe('Token 123');
+    expect(await registry.findCandidates(P, 'deployment', 'deployment-1', [])).toEqual([]);
+  });
+
+  it('finds candidates in two round trips whatever else is registered', async () => {
+    const { keys, registry } = fresh();
+    const mine = await registry.create(P, base);
+    for (let i = 0; i < 100; i++) {
+      await registry.create(P, { ...base, name: `other-${i}`, object_name: `deployment-x${i}` });
+    }
+    const counting = new Redis(inject('redisUrl'));
+    try {
+      await counting.ping();
+      const sent: string[] = [];
+      const sendCommand = counting.sendCommand.bind(counting);
+      counting.sendCommand = (command, stream) => {
+        sent.push(command.name);
+        return sendCommand(command, stream);
+      };
+      const found = await createRegistry({ redis: counting, keys }).findCandidates(P, 'deployment', 'deployment-1', [
+        'deployment_request_started',
+        'deployment_request_completed',
+        'deployment_request_finished',
+      ]);
+      expect(found.map((w) => w.id)).toEqual([mine.id]);
+      expect(sent).toEqual(['sunion', 'mget']);
+    } finally {
+      await counting.quit();
+    }
+  });
+
+  it('lists with combinable filters, sorted by name', async () => {
+    const { registry } = fresh();
+    await registry.create(P, { ...base, name: 'b', labels: { team: 'ml', env: 'prod' } });
+    await registry.create(P, { ...base, name: 'a', labels: { team: 'ml', env: 'dev' } });
+    await registry.create(P, { ...base, name: 'c', labels: { team: 'ops' }, event: 'deployment_request_failed' });
+    await registry.create(P, {
+      ...base,
+      name: 'd',
+      labels: { team: 'ml' },
+      object_type: 'pipeline',
+      event: 'pipeline_request_finished',
+    });
+    await registry.create('project-2', { ...base, name: 'z', labels: { team: 'ml' } });
+    const names = async (filters: Parameters<Registry['list']>[1]) => (await registry.list(P, filters)).map((w) => w.name);
+    expect(await names({})).toEqual(['a', 'b', 'c', 'd']);
+    expect(await names({ labels: { team: 'ml' } })).toEqual(['a', 'b', 'd']);
+    expect(await names({ labels: { team: 'ml', env: 'prod' } })).toEqual(['b']);
+    expect(await names({ object_type: 'deployment' })).toEqual(['a', 'b', 'c']);
+    expect(await names({ event: 'deployment_request_failed' })).toEqual(['c']);
+    expect(await names({ labels: { team: 'ml' }, object_type: 'pipeline' })).toEqual(['d']);
+    expect(await names({ labels: { team: 'ml' }, event: 'deployment_request_finished' })).toEqual(['a', 'b']);
+    expect(await names({ labels: { toString: 'x' } })).toEqual([]);
+    expect(await registry.list('empty-project')).toEqual([]);
+  });
+
+  it('publishes one notice per change with the version and every touched object', async () => {
+    const { keys, registry } = fresh();
+    const listener = await listen(keys);
+    try {
+      await registry.create(P, base);
+      await registry.update(P, 'webhook-1', { url: 'https://elsewhere.example' });
+      await registry.update(P, 'webhook-1', { object_name: 'deployment-2' });
+      await registry.remove(P, 'webhook-1');
+      await expect(registry.create(P, { ...base, event: 'pipeline_request_failed' })).rejects.toThrow();
+      const notices = await listener.waitFor(4);
+      const d1 = { project: P, object_type: 'deployment', object_name: 'deployment-1' };
+      const d2 = { project: P, object_type: 'deployment', object_name: 'deployment-2' };
+      expect(notices).toEqual([
+        { version: 1, objects: [d1] },
+        { version: 2, objects: [d1] },
+        { version: 3, objects: [d1, d2] },
+        { version: 4, objects: [d2] },
+      ]);
+      expect(listener.raw[0]).toBe(
+        '{"version":1,"objects":[{"project":"project-1","object_type":"deployment","object_name":"deployment-1"}]}',
+      );
+      expect(await redis.get(keys.registryVersion())).toBe('4');
+      // A refused create (taken name) changes nothing and publishes nothing.
+      await registry.create(P, base);
+      await expect(registry.create(P, base)).rejects.toThrow();
+      await registry.update(P, 'webhook-1', { enabled: false });
+      await listener.waitFor(6);
+      expect(listener.notices.slice(4).map((n) => n.version)).toEqual([5, 6]);
+      expect(await redis.get(keys.registryVersion())).toBe('6');
+    } finally {
+      await listener.stop();
+    }
+  });
+});
