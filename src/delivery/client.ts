@@ -1,0 +1,208 @@
+/**
+ * The hardened egress client (SPEC §5): one undici Agent with keep-alive pools per origin, the
+ * destination guard on every new connection, one deadline over the whole attempt, a capped
+ * response read, and never a thrown remote failure: every attempt ends in an {@link AttemptOutcome}.
+ */
+import { performance } from 'node:perf_hooks';
+import { Agent } from 'undici';
+import { ErrorCode } from '../errors.js';
+import { parseRetryAfter } from '../retry/policy.js';
+import { checkUrl, createGuardedLookup } from './destination-guard.js';
+
+/** How one attempt ended. `refused` is final (the destination is not allowed); `failed` may be retried. */
+export interface AttemptOutcome {
+  readonly kind: 'delivered' | 'failed' | 'refused';
+  /** HTTP status, when the receiver answered. */
+  readonly status?: number;
+  /**
+   * Stable code: `HTTP_<status>` whenever a response arrived (also on success), else `TIMEOUT`,
+   * `ECONNREFUSED`, `SOCKET_CLOSED`, `DNS`, `TLS`, `EHOSTUNREACH`, `ENETUNREACH`,
+   * `REFUSED_DESTINATION`, `INVALID_REQUEST` (the request itself was malformed: do not retry),
+   * or the system error code.
+   */
+  readonly errorCode: string;
+  /** For people: "Connection refused", "Timed out after 10 s", "Received HTTP 500", ... */
+  readonly message: string;
+  /** Wall time of the attempt, in milliseconds. */
+  readonly durationMs: number;
+  /** From `Retry-After` on a 429 or 503 (seconds or HTTP-date), in milliseconds from now. */
+  readonly retryAfterMs?: number;
+}
+
+export interface DeliveryRequest {
+  /** `https://host[:port]` (scheme, host and port only). */
+  readonly origin: string;
+  /** Path and query, starting with `/`. */
+  readonly path: string;
+  /** Sent as given, except framing/hop-by-hop headers (host, content-length, transfer-encoding, connection, keep-alive, upgrade, expect, te), which the client owns. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The exact bytes to POST; sent with Content-Length, never chunked. */
+  readonly body: Buffer;
+  /** Deadline of the whole attempt (connect, response headers, reading the body), in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+export interface DeliveryClientOptions {
+  /** Allow `http://` origins (HOOKPOST_ALLOW_HTTP). */
+  readonly allowHttp: boolean;
+  /** Allow loopback/private/link-local destinations (HOOKPOST_ALLOW_PRIVATE_TARGETS). */
+  readonly allowPrivateTargets: boolean;
+  /** Keep-alive connections per origin. Default 64. */
+  readonly connectionsPerOrigin?: number;
+  /** Response bytes read before the rest is discarded (and the connection dropped). Default 64 KiB. */
+  readonly maxResponseBytes?: number;
+}
+
+export interface DeliveryClient {
+  /** POSTs once. Never rejects for remote failures: the outcome says what happened. */
+  deliverOnce(req: DeliveryRequest): Promise<AttemptOutcome>;
+  /** Closes every pooled connection (waits for in-flight requests). */
+  close(): Promise<void>;
+}
+
+/** Headers the client controls: framing and hop-by-hop headers from callers could desync the connection. */
+const OWNED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+]);
+
+/** Origins checked by checkUrl, remembered (bounded) so the hot path does not re-parse URLs. */
+const MAX_REMEMBERED_ORIGINS = 10_000;
+
+/** Longest attempt the product allows (a webhook timeout is at most 30 s), plus slack. */
+const BACKSTOP_TIMEOUT_MS = 60_000;
+
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME', 'EAI_FAIL']);
+const CLOSED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** Creates the delivery client. One per process: its pools are shared by every delivery. */
+export function createDeliveryClient(options: DeliveryClientOptions): DeliveryClient {
+  const policy = { allowHttp: options.allowHttp, allowPrivateTargets: options.allowPrivateTargets };
+  const maxResponseBytes = options.maxResponseBytes ?? 65_536;
+  const agent = new Agent({
+    connections: options.connectionsPerOrigin ?? 64,
+    pipelining: 1,
+    headersTimeout: BACKSTOP_TIMEOUT_MS,
+    bodyTimeout: BACKSTOP_TIMEOUT_MS,
+    connect: { lookup: createGuardedLookup(policy), timeout: BACKSTOP_TIMEOUT_MS },
+  });
+  const originVerdicts = new Map<string, string | null>();
+
+  const checkOrigin = (origin: string): string | null => {
+    const known = originVerdicts.get(origin);
+    if (known !== undefined) return known;
+    const verdict = checkUrl(origin, policy);
+    if (originVerdicts.size >= MAX_REMEMBERED_ORIGINS) originVerdicts.clear();
+    originVerdicts.set(origin, verdict);
+    return verdict;
+  };
+
+  return {
+    async deliverOnce(req) {
+      const startedAt = performance.now();
+      const elapsed = () => Math.round((performance.now() - startedAt) * 10) / 10;
+      const refusal = checkOrigin(req.origin);
+      if (refusal !== null) {
+        const message = refusal.startsWith('Destination not allowed') ? refusal : `Destination not allowed: ${refusal}`;
+        return { kind: 'refused', errorCode: 'REFUSED_DESTINATION', message, durationMs: elapsed() };
+      }
+
+      const headers: Record<string, string> = {};
+      for (const name in req.headers) {
+        if (!OWNED_HEADERS.has(name.toLowerCase())) headers[name] = req.headers[name] as string;
+      }
+
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, req.timeoutMs);
+      let status: number | undefined;
+      let retryAfterMs: number | undefined;
+      try {
+        const response = await agent.request({
+          origin: req.origin,
+          path: req.path,
+          method: 'POST',
+          headers,
+          body: req.body,
+          signal: controller.signal,
+        });
+        status = response.statusCode;
+        if (status === 429 || status === 503) {
+          const header = response.headers['retry-after'];
+          const value = Array.isArray(header) ? header[0] : header;
+          if (value !== undefined) retryAfterMs = parseRetryAfter(value, Date.now());
+        }
+        // Read (and drop) up to the cap so a small answer leaves the connection reusable; a larger
+        // one is cut off, which closes that connection rather than letting the body hold the attempt.
+        let readBytes = 0;
+        for await (const chunk of response.body) {
+          readBytes += (chunk as Buffer).length;
+          if (readBytes > maxResponseBytes) break;
+        }
+      } catch (err) {
+        // Once the status is in, the receiver has answered: a body cut short changes nothing.
+        if (status === undefined) {
+          return classifyError(err, timedOut, req, elapsed());
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      const ok = status >= 200 && status < 400;
+      return {
+        kind: ok ? 'delivered' : 'failed',
+        status,
+        errorCode: `HTTP_${status}`,
+        message: `Received HTTP ${status}`,
+        durationMs: elapsed(),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
+    },
+    async close() {
+      await agent.close();
+    },
+  };
+}
+
+function formatTimeout(timeoutMs: number): string {
+  return timeoutMs < 1_000 || timeoutMs % 1_000 !== 0 ? `${timeoutMs} ms` : `${timeoutMs / 1_000} s`;
+}
+
+function hostOf(origin: string): string {
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    return origin;
+  }
+}
+
+function classifyError(err: unknown, timedOut: boolean, req: DeliveryRequest, durationMs: number): AttemptOutcome {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const detail = err instanceof Error ? err.message : String(err);
+  const failed = (errorCode: string, message: string): AttemptOutcome => ({ kind: 'failed', errorCode, message, durationMs });
+  if (code === ErrorCode.DESTINATION_REFUSED) {
+    return { kind: 'refused', errorCode: 'REFUSED_DESTINATION', message: detail, durationMs };
+  }
+  if (timedOut || TIMEOUT_CODES.has(code)) return failed('TIMEOUT', `Timed out after ${formatTimeout(req.timeoutMs)}`);
+  if (code === 'ECONNREFUSED') return failed('ECONNREFUSED', 'Connection refused');
+  if (DNS_CODES.has(code)) return failed('DNS', `Could not resolve host ${hostOf(req.origin)}`);
+  if (CLOSED_CODES.has(code)) return failed('SOCKET_CLOSED', 'Connection closed without a response');
+  if (code === 'EHOSTUNREACH') return failed('EHOSTUNREACH', 'Host unreachable');
+  if (code === 'ENETUNREACH') return failed('ENETUNREACH', 'Network unreachable');
+  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) {
+    return failed('TLS', `TLS handshake failed: ${detail}`);
+  }
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+    return failed('INVALID_REQUEST', `Invalid request: ${detail}`);
+  }
+  return failed(code || 'NETWORK', detail || 'Network error');
+}

@@ -1,0 +1,87 @@
+/**
+ * The webhook payload (SPEC §3): built on the hot path of every delivery, so it is written as JSON
+ * text directly (fixed field order, no intermediate object) and memoized per event: a fan-out to
+ * 1,000 webhooks serializes the result once and builds each distinct body once.
+ */
+import type { RequestEvent } from '../events/schema.js';
+import type { WebhookEvent } from '../registry/model.js';
+
+/** Largest result included in a payload, in bytes of its UTF-8 JSON serialization (16 kB). */
+export const MAX_RESULT_BYTES = 16_384;
+
+export interface BuiltPayload {
+  /** UTF-8 JSON. Shared between calls for the same event: never mutate it. */
+  readonly body: Buffer;
+  /** True when include_result was asked for but the result was larger than 16 kB. */
+  readonly resultOmitted: boolean;
+}
+
+interface ResultJson {
+  /** JSON of the result, or `null` when the event has none. */
+  readonly json: string;
+  readonly fits: boolean;
+}
+
+interface EventCache {
+  result?: ResultJson;
+  readonly bodies: Map<string, BuiltPayload>;
+}
+
+const caches = new WeakMap<RequestEvent, EventCache>();
+
+const STAGE_TEXT_PREFIX = { deployment: 'Deployment', pipeline: 'Pipeline' } as const;
+
+/**
+ * Builds the payload of one fired event for one webhook:
+ * `event, <type>_id, <type>_name, <type>_version_id, <type>_version_name, request_id, status,
+ * result | result_truncated, text` (ids `null` when absent). With `includeResult`, `result` is
+ * included when its JSON is at most {@link MAX_RESULT_BYTES} bytes (a missing result is `null`),
+ * else `"result_truncated": true`; without it neither field appears.
+ * Memoized on the event object: treat events as immutable once built.
+ */
+export function buildPayload(event: RequestEvent, webhookEvent: WebhookEvent, includeResult: boolean): BuiltPayload {
+  let cache = caches.get(event);
+  if (!cache) {
+    cache = { bodies: new Map() };
+    caches.set(event, cache);
+  }
+  const key = includeResult ? `${webhookEvent}+r` : webhookEvent;
+  const cached = cache.bodies.get(key);
+  if (cached) return cached;
+
+  let resultPart = '';
+  let resultOmitted = false;
+  if (includeResult) {
+    cache.result ??= serializeResult(event.result);
+    if (cache.result.fits) resultPart = `,"result":${cache.result.json}`;
+    else {
+      resultPart = ',"result_truncated":true';
+      resultOmitted = true;
+    }
+  }
+
+  const type = event.object_type;
+  const stage = webhookEvent.slice(webhookEvent.lastIndexOf('_') + 1);
+  const text = `${STAGE_TEXT_PREFIX[type]} request ${event.request_id} ${stage} for ${type} ${event.object_name} ${event.version} in project ${event.project}`;
+  const json =
+    `{"event":"${webhookEvent}"` +
+    `,"${type}_id":${event.object_id === undefined ? 'null' : JSON.stringify(event.object_id)}` +
+    `,"${type}_name":${JSON.stringify(event.object_name)}` +
+    `,"${type}_version_id":${event.version_id === undefined ? 'null' : JSON.stringify(event.version_id)}` +
+    `,"${type}_version_name":${JSON.stringify(event.version)}` +
+    `,"request_id":${JSON.stringify(event.request_id)}` +
+    `,"status":"${event.status}"` +
+    resultPart +
+    `,"text":${JSON.stringify(text)}}`;
+  const built: BuiltPayload = { body: Buffer.from(json, 'utf8'), resultOmitted };
+  cache.bodies.set(key, built);
+  return built;
+}
+
+function serializeResult(result: unknown): ResultJson {
+  // JSON.stringify(undefined) is undefined: a missing result reads `null` in the payload.
+  const json = result === undefined ? 'null' : (JSON.stringify(result) ?? 'null');
+  // A string's UTF-8 length is at least its UTF-16 length, so most small results skip the count.
+  const fits = json.length * 3 <= MAX_RESULT_BYTES || Buffer.byteLength(json, 'utf8') <= MAX_RESULT_BYTES;
+  return { json, fits };
+}

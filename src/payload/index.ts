@@ -1,0 +1,1 @@
+export { buildPayload, MAX_RESULT_BYTES, type BuiltPayload } from './build.js';

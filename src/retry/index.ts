@@ -1,0 +1,1 @@
+export { nextRetryDelayMs, parseRetryAfter, type NextRetryDelayInput } from './policy.js';

@@ -1,0 +1,57 @@
+/**
+ * The retry policy (SPEC §5): one pure function decides whether and when a failed delivery is
+ * tried again. The queue processor plugs it into BullMQ's backoff.
+ */
+
+/** Jitter spreads retries of a burst of failures over ±20 % of the scheduled delay. */
+const JITTER_MIN = 0.8;
+const JITTER_SPAN = 0.4;
+
+export interface NextRetryDelayInput {
+  /** Attempts made so far (>= 1). */
+  readonly failedAttempts: number;
+  /** Delays between attempts in milliseconds; its length is the number of retries. */
+  readonly scheduleMs: readonly number[];
+  /** The receiver's `Retry-After` (429/503), in milliseconds from now. */
+  readonly retryAfterMs?: number;
+  /** Source of randomness in [0, 1). Default Math.random. */
+  readonly random?: () => number;
+}
+
+/**
+ * Milliseconds to wait before the next attempt, or null when the schedule is exhausted
+ * (`failedAttempts > scheduleMs.length`). The delay is `scheduleMs[failedAttempts - 1]` times a
+ * jitter factor in [0.8, 1.2). A `Retry-After` is honoured within the schedule's bounds: the delay is
+ * never shorter than the jittered one nor than asked, except that it never exceeds twice the
+ * scheduled delay (a receiver cannot park a delivery for days).
+ */
+export function nextRetryDelayMs(input: NextRetryDelayInput): number | null {
+  const { failedAttempts, scheduleMs } = input;
+  if (!Number.isInteger(failedAttempts) || failedAttempts < 1) {
+    throw new RangeError(`failedAttempts must be an integer >= 1, got ${failedAttempts}`);
+  }
+  const scheduled = scheduleMs[failedAttempts - 1];
+  if (scheduled === undefined) return null;
+  const random = input.random ?? Math.random;
+  const jittered = scheduled * (JITTER_MIN + JITTER_SPAN * random());
+  const asked = input.retryAfterMs;
+  const delay = asked === undefined ? jittered : Math.max(jittered, Math.min(asked, 2 * scheduled));
+  return Math.round(delay);
+}
+
+/**
+ * Parses a `Retry-After` header value (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
+ * Returns milliseconds from `nowMs` (0 for a date in the past), or undefined when unparseable.
+ */
+export function parseRetryAfter(value: string, nowMs: number): number | undefined {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    const seconds = Number(text);
+    return Number.isSafeInteger(seconds) ? seconds * 1_000 : undefined;
+  }
+  // HTTP-date always names a weekday; rejecting anything else keeps Date.parse's laxness out.
+  if (!/^[A-Za-z]{3},? /.test(text)) return undefined;
+  const atMs = Date.parse(text);
+  if (Number.isNaN(atMs)) return undefined;
+  return Math.max(0, atMs - nowMs);
+}
