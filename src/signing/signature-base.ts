@@ -1,0 +1,70 @@
+/**
+ * The RFC 9421 signature base (§2.5) and the `@signature-params` value (§2.3) as hookpost signs them.
+ * Pure and runtime-neutral: shared by the signer and the receiver-side verifier.
+ */
+import { serializeString } from './structured-fields.js';
+
+/** The components every hookpost delivery covers, in signing order (SPEC §4). */
+export const COVERED_COMPONENTS = ['@method', '@authority', '@target-uri', 'content-digest', 'date'] as const;
+
+/** The only signature algorithm hookpost uses (RFC 9421 §3.3.6). */
+export const SIGNATURE_ALGORITHM = 'ed25519';
+
+/** Signature parameters (RFC 9421 §2.3), serialized in this order: created, keyid, alg, expires, nonce. */
+export interface SignatureParams {
+  /** Creation time, unix seconds. */
+  readonly created: number;
+  /** Key identifier, `sha512:<hex>` for hookpost keys. */
+  readonly keyid: string;
+  /** Algorithm name; hookpost always writes `ed25519`. Omitted when undefined. */
+  readonly alg?: string | undefined;
+  /** Expiry time, unix seconds. Omitted when undefined. */
+  readonly expires?: number | undefined;
+  /** A nonce (printable ASCII). Omitted when undefined. */
+  readonly nonce?: string | undefined;
+}
+
+/**
+ * Serializes the covered components and parameters as the canonical RFC 8941 inner list used for
+ * both the Signature-Input member value and the `@signature-params` line, e.g.
+ * `("@method" "@authority" "@target-uri" "content-digest" "date");created=1767225600;keyid="sha512:…";alg="ed25519"`.
+ * @throws StructuredFieldError when a name, keyid or nonce is not printable ASCII, or a time is not an integer
+ */
+export function serializeSignatureParams(components: readonly string[], params: SignatureParams): string {
+  let out = '(';
+  for (let i = 0; i < components.length; i++) {
+    if (i > 0) out += ' ';
+    out += serializeString(components[i]!);
+  }
+  out += `);created=${integer(params.created, 'created')};keyid=${serializeString(params.keyid)}`;
+  if (params.alg !== undefined) out += `;alg=${serializeString(params.alg)}`;
+  if (params.expires !== undefined) out += `;expires=${integer(params.expires, 'expires')}`;
+  if (params.nonce !== undefined) out += `;nonce=${serializeString(params.nonce)}`;
+  return out;
+}
+
+/**
+ * Builds the signature base (RFC 9421 §2.5): one `"<name>": <value>` line per covered component,
+ * joined by LF, then `"@signature-params": <signatureParams>`, with no trailing newline.
+ * Component values must already be canonical (trimmed; no CR or LF).
+ * @param components - `[name, value]` pairs in the order they are listed in the signature parameters
+ * @param signatureParams - the serialized inner list from {@link serializeSignatureParams}
+ */
+export function buildSignatureBase(
+  components: ReadonlyArray<readonly [name: string, value: string]>,
+  signatureParams: string,
+): string {
+  let base = '';
+  for (const [name, value] of components) base += `${serializeString(name)}: ${value}\n`;
+  return `${base}"@signature-params": ${signatureParams}`;
+}
+
+/** Formats unix seconds as an IMF-fixdate (RFC 9110 §5.6.7), e.g. `Thu, 01 Jan 2026 00:00:00 GMT`. */
+export function formatHttpDate(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toUTCString();
+}
+
+function integer(value: number, name: string): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer number of seconds`);
+  return String(value);
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+
+/** One case of /work/shared/signature-vectors.json (the fields the tests use). */
+export interface SignatureVector {
+  id: string;
+  expected: 'verified' | 'rejected';
+  method: string;
+  url: string;
+  target_uri: string;
+  authority: string;
+  request_line: string;
+  covered_components: string[];
+  created: number;
+  headers: Record<string, string>;
+  body: string;
+  body_base64: string;
+  signature_base: string;
+  signature_input: string;
+  signature: string;
+}
+
+interface VectorKey {
+  private_key_pem: string;
+  public_key_pem: string;
+  public_key_raw_base64: string;
+  keyid: string;
+}
+
+export interface SignatureVectors {
+  key: VectorKey;
+  wrong_key: VectorKey;
+  cases: SignatureVector[];
+  negative_cases: SignatureVector[];
+}
+
+// `../shared` beside the repository root, reached from this file (test/unit/signing/).
+const VECTORS_URL = new URL('../../../../shared/signature-vectors.json', import.meta.url);
+
+export const vectors = JSON.parse(readFileSync(VECTORS_URL, 'utf8')) as SignatureVectors;
+
+/** The body bytes of a vector, decoded from `body_base64` so no text re-encoding is involved. */
+export function bodyOf(vector: SignatureVector): Uint8Array {
+  return Buffer.from(vector.body_base64, 'base64');
+}
+
+/** The label of a vector's signature (`pyhms`, `sig1`). */
+export function labelOf(vector: SignatureVector): string {
+  return vector.signature_input.slice(0, vector.signature_input.indexOf('='));
+}
+
+/** The digest algorithm a vector uses, from its Content-Digest header. */
+export function digestAlgorithmOf(vector: SignatureVector): 'sha-512' | 'sha-256' {
+  const header = vector.headers['Content-Digest'] ?? '';
+  return header.startsWith('sha-256=') ? 'sha-256' : 'sha-512';
+}
+
+/** `expires` and `nonce` of a vector's Signature-Input, when it has them. */
+export function extraParamsOf(vector: SignatureVector): { expires?: number; nonce?: string } {
+  const expires = /;expires=(\d+)/.exec(vector.signature_input)?.[1];
+  const nonce = /;nonce="([^"]*)"/.exec(vector.signature_input)?.[1];
+  return {
+    ...(expires === undefined ? {} : { expires: Number(expires) }),
+    ...(nonce === undefined ? {} : { nonce }),
+  };
+}
