@@ -1,0 +1,321 @@
+/**
+ * End-to-end benchmark: producer → Redis → worker process → loopback receiver process, for hookpost's
+ * worker and, in the same run, the naive baseline (bench/naive-worker.ts). Prints figures; record
+ * them in bench/RESULTS.md with the machine and date.
+ *
+ *   npm run build && node dist/bench/e2e.js [--quick]
+ *
+ * Uses the Redis at HOOKPOST_BENCH_REDIS_URL (default redis://127.0.0.1:6379) under a fresh prefix,
+ * and removes its keys at the end.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createProducer } from '../src/events/index.js';
+import { createKeys, createRegistry } from '../src/registry/index.js';
+
+const quick = process.argv.includes('--quick');
+const redisUrl = process.env.HOOKPOST_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const here = fileURLToPath(new URL('.', import.meta.url));
+const workerScript = join(here, '..', 'workers', 'worker.js');
+const naiveScript = join(here, 'naive-worker.js');
+const receiverScript = join(here, 'receiver.js');
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const dir = mkdtempSync(join(tmpdir(), 'hookpost-bench-'));
+const keyFile = join(dir, 'key.pem');
+writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+const redis = new Redis(redisUrl);
+
+interface Receiver {
+  readonly url: string;
+  readonly proc: ChildProcess;
+  readonly arrivals: Map<string, number>;
+  count(): number;
+  waitFor(n: number, timeoutMs: number): Promise<void>;
+  reset(): void;
+}
+
+async function startReceiver(blackhole = false): Promise<Receiver> {
+  const proc = fork(receiverScript, blackhole ? ['--blackhole'] : [], { stdio: 'ignore' });
+  const arrivals = new Map<string, number>();
+  let total = 0;
+  const port = await new Promise<number>((resolve) => {
+    proc.on('message', (m: { port?: number; received?: Array<[string, number]> }) => {
+      if (m.port) resolve(m.port);
+      for (const [id, at] of m.received ?? []) {
+        total++;
+        if (!arrivals.has(id)) arrivals.set(id, at);
+      }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    arrivals,
+    count: () => total,
+    async waitFor(n, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (total < n) {
+        if (Date.now() > deadline) throw new Error(`receiver got ${total} of ${n} within ${timeoutMs} ms`);
+        await sleep(5);
+      }
+    },
+    reset() {
+      arrivals.clear();
+      total = 0;
+    },
+  };
+}
+
+function startWorker(kind: 'hookpost' | 'naive', prefix: string, targetUrl: string): ChildProcess {
+  const env = {
+    PATH: process.env.PATH,
+    HOOKPOST_REDIS_URL: redisUrl,
+    HOOKPOST_PREFIX: prefix,
+    HOOKPOST_API_TOKENS: 'bench-token-0123456789',
+    HOOKPOST_SIGNING_KEY_FILE: keyFile,
+    HOOKPOST_ALLOW_HTTP: 'true',
+    HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
+    HOOKPOST_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+    HOOKPOST_LOG_LEVEL: process.env.HOOKPOST_LOG_LEVEL ?? 'info',
+    REDIS_URL: redisUrl,
+    PREFIX: prefix,
+    TARGET_URL: targetUrl,
+    KEY_FILE: keyFile,
+    CONCURRENCY: '64',
+  };
+  return fork(kind === 'hookpost' ? workerScript : naiveScript, [], { env, stdio: 'ignore' });
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(5_000)]);
+  if (proc.exitCode === null) proc.kill('SIGKILL');
+}
+
+function maxRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+function event(requestId: string, over: Record<string, unknown> = {}) {
+  return {
+    project: 'bench',
+    object_type: 'deployment',
+    object_name: 'model',
+    version: 'v1',
+    request_id: requestId,
+    status: 'completed',
+    result: { label: 'positive', score: 0.97 },
+    ...over,
+  };
+}
+
+async function registerWebhook(prefix: string, name: string, url: string, over: Record<string, unknown> = {}) {
+  const registry = createRegistry({ redis, keys: createKeys(prefix) });
+  await registry.create('bench', {
+    name,
+    url,
+    object_type: 'deployment',
+    object_name: 'model',
+    version: 'v1',
+    event: 'deployment_request_completed',
+    ...over,
+  } as Parameters<typeof registry.create>[1]);
+}
+
+async function deleteKeys(prefix: string) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+let runs = 0;
+const newPrefix = () => `bench${process.pid}x${runs++}`;
+
+/** Pre-loads `n` events, starts the worker, and times first to last receipt. */
+async function fullSpeed(kind: 'hookpost' | 'naive', receiver: Receiver, n: number, setup?: (prefix: string) => Promise<void>, over: Record<string, unknown> = {}) {
+  const prefix = newPrefix();
+  if (kind === 'hookpost') await registerWebhook(prefix, 'bench', `${receiver.url}/hook`, over.include_result ? { include_result: true } : {});
+  if (setup) await setup(prefix);
+  const producer = createProducer({ redis, prefix });
+  const events = Array.from({ length: n }, (_, i) => event(`r${i}`, over));
+  await producer.publishMany(events);
+  await producer.close();
+  receiver.reset();
+  const worker = startWorker(kind, prefix, `${receiver.url}/hook`);
+  await receiver.waitFor(1, 30_000);
+  const first = Math.min(...receiver.arrivals.values());
+  await receiver.waitFor(n, 120_000);
+  const last = Math.max(...receiver.arrivals.values());
+  const rssMb = maxRssMb(worker.pid);
+  await stop(worker);
+  await deleteKeys(prefix);
+  return { perSecond: Math.round(((n - 1) * 1000) / (last - first)), rssMb };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Publishes at `rate` events/s for warm-up + measured seconds; latency = receipt − publish. */
+async function paced(kind: 'hookpost' | 'naive', receiver: Receiver, rate: number, seconds: number, extra?: { dead: Receiver; share: number }) {
+  const prefix = newPrefix();
+  if (kind === 'hookpost') {
+    await registerWebhook(prefix, 'bench', `${receiver.url}/hook`);
+    if (extra) await registerWebhook(prefix, 'dead', `${extra.dead.url}/hook`, { object_name: 'dead-model', timeout: 10 });
+  }
+  const producer = createProducer({ redis, prefix });
+  receiver.reset();
+  const worker = startWorker(kind, prefix, `${receiver.url}/hook`);
+  await sleep(1_500);
+  const warmupMs = 2_000;
+  const published = new Map<string, number>();
+  const start = now();
+  let sent = 0;
+  const total = rate * (seconds + warmupMs / 1000);
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((now() - start) * rate) / 1000));
+    for (; sent < due; sent++) {
+      const dead = extra && sent % Math.round(1 / extra.share) === 0;
+      const id = `p${sent}`;
+      if (now() - start >= warmupMs && !dead) published.set(id, now());
+      void producer.publish(event(id, dead ? { object_name: 'dead-model' } : {}));
+    }
+    await sleep(1);
+  }
+  const healthy = [...published.keys()];
+  const deadline = Date.now() + 30_000;
+  while (healthy.some((id) => !receiver.arrivals.has(id)) && Date.now() < deadline) await sleep(20);
+  const latencies = healthy
+    .map((id) => (receiver.arrivals.get(id) ?? Number.NaN) - (published.get(id) ?? 0))
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
+  await producer.close();
+  await stop(worker);
+  await deleteKeys(prefix);
+  return {
+    delivered: latencies.length,
+    expected: healthy.length,
+    p50: Number(percentile(latencies, 50).toFixed(2)),
+    p99: Number(percentile(latencies, 99).toFixed(2)),
+  };
+}
+
+async function fanout(receiver: Receiver, webhooks: number, repeats: number) {
+  const prefix = newPrefix();
+  const registry = createRegistry({ redis, keys: createKeys(prefix) });
+  for (let i = 0; i < webhooks; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, webhooks - i) }, (_, j) =>
+        registry.create('bench', {
+          name: `fan-${i + j}`,
+          url: `${receiver.url}/hook/${i + j}`,
+          object_type: 'deployment',
+          object_name: 'model',
+          version: 'v1',
+          event: 'deployment_request_completed',
+        } as Parameters<typeof registry.create>[1]),
+      ),
+    );
+  }
+  const producer = createProducer({ redis, prefix });
+  const worker = startWorker('hookpost', prefix, receiver.url);
+  await sleep(1_500);
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    receiver.reset();
+    const t0 = now();
+    await producer.publish(event(`fan${r}`));
+    await receiver.waitFor(webhooks, 30_000);
+    times.push(Math.round(Math.max(...receiver.arrivals.values()) - t0));
+  }
+  await producer.close();
+  await stop(worker);
+  await deleteKeys(prefix);
+  return times;
+}
+
+async function registerOthers(prefix: string, count: number, url: string) {
+  const registry = createRegistry({ redis, keys: createKeys(prefix) });
+  const batch = 200;
+  for (let i = 0; i < count; i += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, count - i) }, (_, j) =>
+        registry.create(`other-${(i + j) % 50}`, {
+          name: `w-${i + j}`,
+          url,
+          object_type: 'deployment',
+          object_name: `other-model-${i + j}`,
+          event: 'deployment_request_completed',
+        } as Parameters<typeof registry.create>[1]),
+      ),
+    );
+  }
+}
+
+async function main() {
+  const n = quick ? 5_000 : 20_000;
+  const receiver = await startReceiver();
+  const dead = await startReceiver(true);
+  console.log(`hookpost e2e benchmark — node ${process.version}, ${new Date().toISOString()}, ${n} events per throughput run`);
+
+  const rounds = quick ? 1 : 2;
+  const hook: number[] = [];
+  const naive: number[] = [];
+  let rss = 0;
+  for (let r = 0; r < rounds; r++) {
+    hook.push((await fullSpeed('hookpost', receiver, n)).perSecond);
+    naive.push((await fullSpeed('naive', receiver, n)).perSecond);
+  }
+  const best = (xs: number[]) => Math.max(...xs);
+  console.log(`full speed: hookpost ${hook.join(', ')}/s; naive baseline ${naive.join(', ')}/s; ratio (best) ${(best(hook) / best(naive)).toFixed(2)}x`);
+
+  for (const kind of ['hookpost', 'naive'] as const) {
+    const p = await paced(kind, receiver, 1_000, quick ? 5 : 10);
+    console.log(`paced 1,000 events/s (${kind}): p50 ${p.p50} ms, p99 ${p.p99} ms (${p.delivered}/${p.expected} delivered)`);
+  }
+
+  const fan = await fanout(receiver, 1_000, 3);
+  console.log(`fan-out: one event matching 1,000 webhooks delivered in ${fan.join(', ')} ms`);
+
+  const big = await fullSpeed('hookpost', receiver, quick ? 3_000 : 10_000, undefined, {
+    include_result: true,
+    result: { text: 'x'.repeat(16_000) },
+  });
+  rss = big.rssMb;
+  console.log(`16 kB results at full speed: ${big.perSecond}/s, worker max RSS ${rss} MB`);
+
+  const others = quick ? 10_000 : 100_000;
+  const empty = await fullSpeed('hookpost', receiver, n);
+  const crowded = await fullSpeed('hookpost', receiver, n, (prefix) => registerOthers(prefix, others, `${receiver.url}/other`));
+  console.log(
+    `registry size: empty ${empty.perSecond}/s vs ${others.toLocaleString('en')} webhooks on other objects ${crowded.perSecond}/s (${((crowded.perSecond / empty.perSecond - 1) * 100).toFixed(1)}%)`,
+  );
+
+  const iso = await paced('hookpost', receiver, 1_000, quick ? 5 : 10, { dead, share: 0.1 });
+  console.log(`isolation: 10% of events to a dead endpoint (never answers, timeout 10 s): healthy p50 ${iso.p50} ms, p99 ${iso.p99} ms (${iso.delivered}/${iso.expected})`);
+
+  receiver.proc.kill();
+  dead.proc.kill();
+  await redis.quit();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

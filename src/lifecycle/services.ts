@@ -1,0 +1,91 @@
+/**
+ * Wiring shared by every process role: one place that turns a Config into connected components.
+ * Entrypoints in workers/ only choose which of these to start.
+ */
+import type { KeyObject } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Registry as MetricsRegistry } from 'prom-client';
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../observability/logger.js';
+import { type Metrics, createMetrics } from '../observability/metrics.js';
+import { type DeadLetterStore, createDeadLetterStore } from '../queue/dead-letters.js';
+import { type Engine, bullConnection, createEngine, snapshotQueue } from '../queue/engine.js';
+import { DELIVERIES_QUEUE, type DeliveriesJobData } from '../queue/jobs.js';
+import {
+  type Keys,
+  type Registry,
+  type WebhookTestStore,
+  createKeys,
+  createRegistry,
+  createWebhookTestStore,
+} from '../registry/index.js';
+import { type PublicKeyInfo, type Signer, createSigner, publicKeyInfo } from '../signing/index.js';
+
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly keys: Keys;
+  /** Commands connection: registry, webhook tests, dead letters. */
+  readonly redis: Redis;
+  readonly registry: Registry;
+  readonly webhookTests: WebhookTestStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly signer: Signer;
+  readonly publicKey: PublicKeyInfo;
+  readonly metrics: Metrics;
+  readonly metricsRegistry: MetricsRegistry;
+  /** Producer side of the deliveries queue (webhook tests, re-drives). */
+  readonly deliveries: Queue<DeliveriesJobData>;
+  /** True when Redis answers PING. */
+  checkReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createServices(config: Config, logger: Logger, signingKey: KeyObject): Services {
+  const keys = createKeys(config.prefix);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  const queueConnection = bullConnection(config.redisUrl);
+  for (const c of [redis, queueConnection]) {
+    c.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  }
+  const deliveries = new Queue<DeliveriesJobData>(DELIVERIES_QUEUE, { connection: queueConnection, prefix: config.prefix });
+  const events = new Queue(config.eventsQueue, { connection: queueConnection, prefix: config.prefix });
+  const metricsRegistry = new MetricsRegistry();
+  const metrics = createMetrics(metricsRegistry, {
+    readQueues: () => Promise.all([snapshotQueue(events, 'events'), snapshotQueue(deliveries, DELIVERIES_QUEUE)]),
+  });
+  const signer = createSigner(signingKey);
+  return {
+    config,
+    logger,
+    keys,
+    redis,
+    registry: createRegistry({ redis, keys }),
+    webhookTests: createWebhookTestStore({ redis, keys }),
+    deadLetters: createDeadLetterStore({ redis, keys }),
+    signer,
+    publicKey: publicKeyInfo(signingKey),
+    metrics,
+    metricsRegistry,
+    deliveries,
+    async checkReady() {
+      try {
+        return (await redis.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await Promise.all([deliveries.close(), events.close()]);
+      await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {
+        redis.disconnect();
+        queueConnection.disconnect();
+      });
+    },
+  };
+}
+
+export function createWorkerEngine(services: Services): Engine {
+  return createEngine(services);
+}

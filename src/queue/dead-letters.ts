@@ -1,0 +1,86 @@
+/**
+ * Dead letters: deliveries whose attempts are exhausted (or that were refused) stay inspectable
+ * for a week and can be re-driven. One record per delivery id, indexed per project by failure time.
+ */
+import type { Redis } from 'ioredis';
+import type { RequestEvent } from '../events/index.js';
+import type { Keys } from '../registry/keys.js';
+import type { WebhookEvent } from '../registry/model.js';
+
+export interface DeadLetter {
+  readonly deliveryId: string;
+  readonly project: string;
+  readonly webhookId: string;
+  readonly webhookEvent: WebhookEvent;
+  readonly event: RequestEvent;
+  /** Attempts made. */
+  readonly attempts: number;
+  readonly errorCode: string;
+  /** For people: "Received HTTP 500", "Timed out after 10 s", ... */
+  readonly errorMessage: string;
+  /** ISO-8601. */
+  readonly failedAt: string;
+}
+
+export interface DeadLetterStore {
+  add(letter: DeadLetter): Promise<void>;
+  /** Newest first. */
+  list(project: string, options?: { limit?: number; offset?: number }): Promise<DeadLetter[]>;
+  get(project: string, deliveryId: string): Promise<DeadLetter | null>;
+  /** True when it existed. */
+  remove(project: string, deliveryId: string): Promise<boolean>;
+}
+
+export interface DeadLetterStoreOptions {
+  readonly redis: Redis;
+  readonly keys: Keys;
+  /** Kept per project; older ones are dropped first. Default 10,000. */
+  readonly maxPerProject?: number;
+  /** Default 7 days. */
+  readonly ttlSeconds?: number;
+}
+
+export function createDeadLetterStore(options: DeadLetterStoreOptions): DeadLetterStore {
+  const { redis, keys } = options;
+  const maxPerProject = options.maxPerProject ?? 10_000;
+  const ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
+
+  return {
+    async add(letter) {
+      const index = keys.deadLetters(letter.project);
+      await redis
+        .multi()
+        .set(keys.deadLetter(letter.project, letter.deliveryId), JSON.stringify(letter), 'EX', ttlSeconds)
+        .zadd(index, Date.parse(letter.failedAt), letter.deliveryId)
+        .zremrangebyrank(index, 0, -(maxPerProject + 1))
+        .expire(index, ttlSeconds)
+        .exec();
+    },
+    async list(project, { limit = 50, offset = 0 } = {}) {
+      const index = keys.deadLetters(project);
+      const ids = await redis.zrevrange(index, offset, offset + limit - 1);
+      if (ids.length === 0) return [];
+      const records = await redis.mget(ids.map((id) => keys.deadLetter(project, id)));
+      const letters: DeadLetter[] = [];
+      const expired: string[] = [];
+      records.forEach((raw, i) => {
+        if (raw) letters.push(JSON.parse(raw) as DeadLetter);
+        else expired.push(ids[i] as string);
+      });
+      if (expired.length > 0) await redis.zrem(index, ...expired);
+      return letters;
+    },
+    async get(project, deliveryId) {
+      const raw = await redis.get(keys.deadLetter(project, deliveryId));
+      return raw ? (JSON.parse(raw) as DeadLetter) : null;
+    },
+    async remove(project, deliveryId) {
+      const [deleted] = (await redis
+        .multi()
+        .del(keys.deadLetter(project, deliveryId))
+        .zrem(keys.deadLetters(project), deliveryId)
+        .exec()) ?? [[null, 0]];
+      return Number(deleted?.[1] ?? 0) > 0;
+    },
+  };
+}
