@@ -1,0 +1,134 @@
+/**
+ * The management API (SPEC §6): a Fastify app built from route modules, without listen().
+ * Each resource lives in its own module under routes/ and brings its OpenAPI paths with it.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { ErrorCode, HookpostError } from '../errors.js';
+import type { Registry } from '../registry/store.js';
+import type { WebhookTestStore } from '../registry/webhook-tests.js';
+import { createTokenCheck } from './auth.js';
+import { toHttpError } from './http-errors.js';
+import { type OpenApiDocument, type OpenApiPaths, buildOpenApiDocument } from './openapi.js';
+import { healthRoutes } from './routes/health.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { signingKeyRoutes } from './routes/signing-key.js';
+import { webhookTestRoutes } from './routes/webhook-tests.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { type ApiSchemas, createApiSchemas } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route needs no API token (health, metrics, signing key, OpenAPI). */
+    public?: boolean;
+  }
+}
+
+/** The public half of the signing key, served to receivers. */
+export interface PublicSigningKey {
+  readonly alg: 'ed25519';
+  /** `sha512:<hex>` of the raw public key (SPEC §4). */
+  readonly keyid: string;
+  readonly public_key_pem: string;
+}
+
+export interface ApiDeps {
+  /** Accepted API tokens; at least one. */
+  readonly apiTokens: readonly string[];
+  /** Accept `http://` webhook URLs. */
+  readonly allowHttp: boolean;
+  readonly registry: Registry;
+  readonly webhookTests: WebhookTestStore;
+  /** Queues a stored webhook test for sending; job data carries only these ids. */
+  readonly enqueueWebhookTest: (project: string, testId: string) => Promise<void>;
+  readonly publicKey: PublicSigningKey;
+  /** True when the process can serve (Redis reachable); a throw counts as false. */
+  readonly checkReady: () => Promise<boolean>;
+  readonly metricsRegistry: MetricsRegistry;
+  readonly logger: Logger;
+}
+
+/** What a route module receives. */
+export interface RouteContext {
+  readonly deps: ApiDeps;
+  readonly schemas: ApiSchemas;
+  /** The app's OpenAPI document (complete once every module is registered). */
+  readonly openapi: () => OpenApiDocument;
+}
+
+/**
+ * A resource's routes. `register` adds them to the app (mark token-free routes with
+ * `config: { public: true }`); `openapi` describes them (paths keyed by the full path, with
+ * `$ref`s to `#/components/schemas/<name>` of the shared schemas).
+ */
+export interface RouteModule {
+  readonly name: string;
+  register(app: FastifyInstance, ctx: RouteContext): void;
+  openapi(ctx: RouteContext): OpenApiPaths;
+}
+
+/** The modules buildApp registers, in order. */
+export const DEFAULT_ROUTE_MODULES: readonly RouteModule[] = Object.freeze([
+  healthRoutes,
+  signingKeyRoutes,
+  openApiRoutes,
+  webhookRoutes,
+  webhookTestRoutes,
+]);
+
+export interface BuildAppOptions {
+  /** More route modules, registered after the default ones. */
+  readonly routes?: readonly RouteModule[];
+  /** Largest accepted request body in bytes; default 256 KiB (32 headers of 4096 characters fit). */
+  readonly bodyLimitBytes?: number;
+}
+
+/** Builds the API without listening; the caller calls `listen` (or `inject` in tests) and `close`. */
+export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyInstance {
+  if (deps.apiTokens.length === 0) {
+    throw new HookpostError(ErrorCode.CONFIG_INVALID, 'the API needs at least one API token');
+  }
+  const bodyLimitBytes = options.bodyLimitBytes ?? 256 * 1024;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+  }) as unknown as FastifyInstance;
+
+  const checkToken = createTokenCheck(deps.apiTokens);
+  const modules = [...DEFAULT_ROUTE_MODULES, ...(options.routes ?? [])];
+  let document: OpenApiDocument | undefined;
+  const ctx: RouteContext = {
+    deps,
+    schemas: createApiSchemas({ allowHttp: deps.allowHttp }),
+    openapi: () => {
+      document ??= buildOpenApiDocument(ctx, modules);
+      return document;
+    },
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (request.routeOptions.config?.public === true) return;
+    const problem = checkToken(request.headers.authorization);
+    if (problem !== null) {
+      return reply.code(401).header('www-authenticate', 'Token').send({ error: problem });
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const { statusCode, message } = toHttpError(err, bodyLimitBytes);
+    if (statusCode >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(statusCode).send({ error: message });
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: 'no such endpoint' }),
+  );
+
+  for (const module of modules) module.register(app, ctx);
+  return app;
+}

@@ -1,0 +1,14 @@
+/** The management API: what entrypoints and tests use. */
+export {
+  buildApp,
+  DEFAULT_ROUTE_MODULES,
+  type ApiDeps,
+  type BuildAppOptions,
+  type PublicSigningKey,
+  type RouteContext,
+  type RouteModule,
+} from './app.js';
+export { createTokenCheck, type TokenCheck } from './auth.js';
+export { buildOpenApiDocument, type OpenApiDocument, type OpenApiPaths } from './openapi.js';
+export { createApiSchemas, LIMITS, RESERVED_HEADER_KEYS, type ApiSchemas } from './schemas.js';
+export { toWebhookDetail, type WebhookDetailView } from './views.js';

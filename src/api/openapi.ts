@@ -1,0 +1,91 @@
+/**
+ * The OpenAPI 3.1 document of the API, generated from the zod schemas that validate requests
+ * (`z.toJSONSchema`, JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
+ */
+import { z } from 'zod';
+import type { RouteContext, RouteModule } from './app.js';
+
+export type JsonSchema = Record<string, unknown>;
+/** OpenAPI path items keyed by path (`/v2.1/projects/{project_name}/webhooks`). */
+export type OpenApiPaths = Record<string, Record<string, unknown>>;
+
+export interface OpenApiDocument {
+  readonly openapi: '3.1.0';
+  readonly info: { readonly title: string; readonly version: string; readonly description: string };
+  readonly components: {
+    readonly schemas: Record<string, JsonSchema>;
+    readonly securitySchemes: Record<string, unknown>;
+  };
+  readonly security: readonly Record<string, readonly string[]>[];
+  readonly paths: OpenApiPaths;
+}
+
+/**
+ * The JSON Schema of a request (`io: 'input'`: fields with defaults are optional) or response
+ * schema, without `$schema`. Refinements (URL rules, reserved header keys, ...) are checked by zod
+ * and not expressed here.
+ */
+export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** `$ref` to a component schema. */
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** A JSON response of a component schema. */
+export const jsonResponse = (description: string, schemaName: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(schemaName) } },
+});
+
+/** The error responses every token-protected operation may give. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), jsonResponse(ERROR_DESCRIPTIONS[s] ?? 'error', 'Error')]));
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid input ("<field>: <rule>")',
+  401: 'missing or invalid API token',
+  404: 'not found',
+  409: 'name taken',
+  413: 'body too large',
+  415: 'Content-Type is not application/json',
+  503: 'not ready',
+};
+
+export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteModule[]): OpenApiDocument {
+  const { schemas } = ctx;
+  const paths: OpenApiPaths = {};
+  for (const module of modules) Object.assign(paths, module.openapi(ctx));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'hookpost management API',
+      version: '2.1',
+      description:
+        'UbiOps v2.1-compatible webhook management. Every operation needs "Authorization: Token <token>" ' +
+        'except health, metrics, the signing key and this document.',
+    },
+    components: {
+      schemas: {
+        WebhookCreate: toJsonSchema(schemas.webhookCreate),
+        WebhookUpdate: toJsonSchema(schemas.webhookUpdate),
+        WebhookTestCreate: toJsonSchema(schemas.webhookTestCreate),
+        WebhookDetail: toJsonSchema(schemas.webhookDetail, 'output'),
+        WebhookTestDetail: toJsonSchema(schemas.webhookTestDetail, 'output'),
+        SigningKey: toJsonSchema(schemas.signingKey, 'output'),
+        Error: toJsonSchema(schemas.error, 'output'),
+      },
+      securitySchemes: {
+        Token: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'The value "Token <token>" with a token from HOOKPOST_API_TOKENS.',
+        },
+      },
+    },
+    security: [{ Token: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,49 @@
+/** `/healthz` (alive), `/readyz` (Redis reachable) and `/metrics` (Prometheus text); no token. */
+import type { RouteModule } from '../app.js';
+
+export const healthRoutes: RouteModule = {
+  name: 'health',
+
+  register(app, { deps }) {
+    app.get('/healthz', { config: { public: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+
+    app.get('/readyz', { config: { public: true }, logLevel: 'warn' }, async (request, reply) => {
+      let ready = false;
+      try {
+        ready = await deps.checkReady();
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check failed');
+      }
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    });
+
+    app.get('/metrics', { config: { public: true }, logLevel: 'warn' }, async (_request, reply) => {
+      const text = await deps.metricsRegistry.metrics();
+      return reply.header('content-type', deps.metricsRegistry.contentType).send(text);
+    });
+  },
+
+  openapi() {
+    const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+    const status = (description: string) => ({
+      description,
+      content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string' } } } } },
+    });
+    return {
+      '/healthz': {
+        get: { operationId: 'healthz', summary: 'Process alive', security: [], responses: { '200': status('alive') } },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readyz',
+          summary: 'Ready to serve (Redis reachable)',
+          security: [],
+          responses: { '200': status('ready'), '503': status('not ready') },
+        },
+      },
+      '/metrics': {
+        get: { operationId: 'metrics', summary: 'Prometheus metrics', security: [], responses: { '200': text('metrics') } },
+      },
+    };
+  },
+};

@@ -1,0 +1,355 @@
+/**
+ * The API's request and response schemas (UbiOps v2.1 `WebhookCreate`, `WebhookUpdate`,
+ * `WebhookTestCreate`, `WebhookDetail`, `WebhookTestDetail`; seeds/000_*), in zod. The same
+ * objects validate requests and, through `z.toJSONSchema`, make the OpenAPI document.
+ */
+import { z } from 'zod';
+import { ErrorCode, HookpostError } from '../errors.js';
+import { LIFECYCLE_STAGES, OBJECT_TYPES, type ObjectType, eventsOf } from '../registry/model.js';
+import { WEBHOOK_DEFAULTS } from '../registry/store.js';
+
+/** Size limits of the API (characters unless named otherwise). */
+export const LIMITS = Object.freeze({
+  nameMaxChars: 64,
+  urlMaxChars: 2048,
+  descriptionMaxChars: 1024,
+  labelsMaxPairs: 32,
+  labelKeyMaxChars: 64,
+  labelValueMaxChars: 64,
+  headersMaxEntries: 32,
+  headerKeyMaxChars: 256,
+  headerValueMaxChars: 4096,
+  objectNameMaxChars: 128,
+  versionMaxChars: 128,
+  timeoutMinSeconds: 1,
+  timeoutMaxSeconds: 30,
+});
+
+/**
+ * Header keys hookpost sets itself (or that undici refuses), compared case-insensitively: a webhook
+ * cannot override them. `Hookpost-Delivery-Id` is the delivery id receivers deduplicate on.
+ */
+export const RESERVED_HEADER_KEYS: readonly string[] = Object.freeze([
+  'content-type',
+  'content-length',
+  'content-digest',
+  'date',
+  'signature',
+  'signature-input',
+  'host',
+  'hookpost-delivery-id',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
+
+/** Every event a webhook can listen to. */
+export const ALL_EVENTS = OBJECT_TYPES.flatMap((t) => LIFECYCLE_STAGES.map((s) => `${t}_request_${s}` as const));
+
+const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+/** RFC 9110 §5.6.2 token. */
+const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What undici (and RFC 9110 §5.5) accepts in a field value: no CR, LF, NUL or other controls. */
+const FIELD_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
+const CONTROL_RE = /[\x00-\x1f\x7f]/;
+
+const nameRule = `must be 1-${LIMITS.nameMaxChars} characters of a-z, 0-9 and -, starting with a letter or digit`;
+
+/** A UbiOps-style name (webhooks, projects). */
+export const nameSchema = z
+  .string()
+  .min(1, nameRule)
+  .max(LIMITS.nameMaxChars, nameRule)
+  .regex(NAME_RE, nameRule);
+
+const text = (maxChars: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(maxChars, `must be at most ${maxChars} characters`)
+    .refine((v) => !CONTROL_RE.test(v), 'must not contain control characters');
+
+const oneOf = (values: readonly string[]) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required' : `must be one of ${values.join(', ')}`;
+const objectTypeSchema = z.enum(OBJECT_TYPES, { error: oneOf(OBJECT_TYPES) });
+const eventSchema = z.enum(ALL_EVENTS, { error: oneOf(ALL_EVENTS) });
+const timeoutSchema = z
+  .number()
+  .int('must be an integer number of seconds')
+  .min(LIMITS.timeoutMinSeconds, `must be from ${LIMITS.timeoutMinSeconds} to ${LIMITS.timeoutMaxSeconds}`)
+  .max(LIMITS.timeoutMaxSeconds, `must be from ${LIMITS.timeoutMinSeconds} to ${LIMITS.timeoutMaxSeconds}`);
+
+const labelsSchema = z
+  .record(
+    z
+      .string()
+      .min(1, 'label keys must not be empty')
+      .max(LIMITS.labelKeyMaxChars, `label keys must be at most ${LIMITS.labelKeyMaxChars} characters`)
+      .regex(/^[^:,]+$/, 'label keys must not contain ":" or ","')
+      .refine((v) => !CONTROL_RE.test(v), 'label keys must not contain control characters'),
+    z
+      .string()
+      .max(LIMITS.labelValueMaxChars, `must be at most ${LIMITS.labelValueMaxChars} characters`)
+      .regex(/^[^,]*$/, 'must not contain ","')
+      .refine((v) => !CONTROL_RE.test(v), 'must not contain control characters'),
+  )
+  .refine((v) => Object.keys(v).length <= LIMITS.labelsMaxPairs, `must have at most ${LIMITS.labelsMaxPairs} pairs`);
+
+const headerKeySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(LIMITS.headerKeyMaxChars, `must be at most ${LIMITS.headerKeyMaxChars} characters`)
+  .regex(TOKEN_RE, 'must be a valid HTTP field name (RFC 9110 token)')
+  .refine((k) => !RESERVED_HEADER_KEYS.includes(k.toLowerCase()), 'is set by hookpost and cannot be configured');
+
+const headerValueSchema = z
+  .string()
+  .max(LIMITS.headerValueMaxChars, `must be at most ${LIMITS.headerValueMaxChars} characters`)
+  .regex(FIELD_VALUE_RE, 'must not contain CR, LF, NUL or other control characters, nor characters above U+00FF');
+
+const headerListRules = <T extends { key: string }>(headers: readonly T[], ctx: z.RefinementCtx) => {
+  const seen = new Set<string>();
+  headers.forEach((h, i) => {
+    const lower = h.key.toLowerCase();
+    if (seen.has(lower)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: 'duplicate header key' });
+    seen.add(lower);
+  });
+};
+
+const headersSchema = z
+  .array(z.strictObject({ key: headerKeySchema, value: headerValueSchema, protected: z.boolean().default(false) }))
+  .max(LIMITS.headersMaxEntries, `must have at most ${LIMITS.headersMaxEntries} entries`)
+  .superRefine(headerListRules);
+
+/** On update, `value: null` with `protected: true` keeps the stored protected value. */
+const headersPatchSchema = z
+  .array(
+    z.strictObject({ key: headerKeySchema, value: headerValueSchema.nullable(), protected: z.boolean().default(false) }),
+  )
+  .max(LIMITS.headersMaxEntries, `must have at most ${LIMITS.headersMaxEntries} entries`)
+  .superRefine(headerListRules);
+
+/** Reason why `raw` is not an acceptable webhook URL, or undefined when it is. */
+export function checkWebhookUrl(raw: string, allowHttp: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an absolute http(s) URL';
+  if (url.protocol === 'http:' && !allowHttp) return 'must use https (http is not allowed by this server)';
+  if (url.hostname === '') return 'must name a host';
+  // GET returns the URL: credentials in it would leak. Protected headers are the place for them.
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials; use a protected header';
+  if (raw.includes('#')) return 'must not contain a fragment';
+  return undefined;
+}
+
+const urlSchema = (allowHttp: boolean) =>
+  z
+    .string()
+    .max(LIMITS.urlMaxChars, `must be at most ${LIMITS.urlMaxChars} characters`)
+    .superRefine((raw, ctx) => {
+      const reason = checkWebhookUrl(raw, allowHttp);
+      if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
+    })
+    .meta({ format: 'uri' });
+
+const eventFitsObjectType = (value: { object_type?: ObjectType; event?: string }, ctx: z.RefinementCtx) => {
+  if (value.object_type === undefined || value.event === undefined) return;
+  const allowed: readonly string[] = eventsOf(value.object_type);
+  if (!allowed.includes(value.event)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['event'],
+      message: `must be one of ${allowed.join(', ')} for object_type ${value.object_type}`,
+    });
+  }
+};
+
+export interface ApiSchemaOptions {
+  /** Accept `http://` webhook URLs (HOOKPOST_ALLOW_HTTP). */
+  readonly allowHttp: boolean;
+}
+
+/** Builds the API's schemas; the URL rule depends on `allowHttp`. */
+export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
+  const url = urlSchema(allowHttp);
+  const version = text(LIMITS.versionMaxChars).nullable();
+
+  const webhookCreate = z
+    .strictObject({
+      name: nameSchema,
+      url,
+      headers: headersSchema.default([]),
+      object_type: objectTypeSchema,
+      object_name: text(LIMITS.objectNameMaxChars),
+      version: version.default(WEBHOOK_DEFAULTS.version),
+      description: z
+        .string()
+        .max(LIMITS.descriptionMaxChars, `must be at most ${LIMITS.descriptionMaxChars} characters`)
+        .default(WEBHOOK_DEFAULTS.description),
+      labels: labelsSchema.default({}),
+      event: eventSchema,
+      timeout: timeoutSchema.default(WEBHOOK_DEFAULTS.timeout),
+      enabled: z.boolean().default(WEBHOOK_DEFAULTS.enabled),
+      retry: z.boolean().default(WEBHOOK_DEFAULTS.retry),
+      include_result: z.boolean().default(WEBHOOK_DEFAULTS.include_result),
+    })
+    .superRefine(eventFitsObjectType)
+;
+
+  /** Every field optional. `object_type`, `object_name` and `version` are hookpost extensions. */
+  const webhookUpdate = z
+    .strictObject({
+      name: nameSchema.optional(),
+      url: url.optional(),
+      headers: headersPatchSchema.optional(),
+      object_type: objectTypeSchema.optional(),
+      object_name: text(LIMITS.objectNameMaxChars).optional(),
+      version: version.optional(),
+      description: z
+        .string()
+        .max(LIMITS.descriptionMaxChars, `must be at most ${LIMITS.descriptionMaxChars} characters`)
+        .optional(),
+      labels: labelsSchema.optional(),
+      event: eventSchema.optional(),
+      timeout: timeoutSchema.optional(),
+      enabled: z.boolean().optional(),
+      retry: z.boolean().optional(),
+      include_result: z.boolean().optional(),
+    })
+    .superRefine(eventFitsObjectType)
+;
+
+  const webhookTestCreate = z
+    .strictObject({
+      url,
+      object_type: objectTypeSchema,
+      object_name: text(LIMITS.objectNameMaxChars),
+      event: eventSchema,
+      headers: headersSchema.default([]),
+      version: version.default(null),
+      timeout: timeoutSchema.default(WEBHOOK_DEFAULTS.timeout),
+      retry: z.boolean().default(WEBHOOK_DEFAULTS.retry),
+      include_result: z.boolean().default(WEBHOOK_DEFAULTS.include_result),
+    })
+    .superRefine(eventFitsObjectType)
+;
+
+  const webhookDetail = z
+    .object({
+      id: z.uuid(),
+      name: z.string(),
+      url: z.string(),
+      headers: z.array(
+        z.object({
+          key: z.string(),
+          value: z.string().nullable().meta({ description: 'null when protected' }),
+          protected: z.boolean(),
+        }),
+      ),
+      object_type: z.enum(OBJECT_TYPES),
+      object_name: z.string(),
+      version: z.string().nullable(),
+      description: z.string(),
+      labels: z.record(z.string(), z.string()),
+      event: z.enum(ALL_EVENTS),
+      timeout: z.number().int(),
+      enabled: z.boolean(),
+      retry: z.boolean(),
+      include_result: z.boolean(),
+    })
+;
+
+  const webhookTestDetail = z
+    .object({
+      id: z.uuid(),
+      status: z.enum(['pending', 'completed', 'failed']),
+      error_message: z.string().nullable(),
+    })
+;
+
+  const error = z
+    .object({ error: z.string().meta({ description: '"<field>: <rule>" for invalid input' }) })
+;
+
+  const signingKey = z
+    .object({ alg: z.literal('ed25519'), keyid: z.string(), public_key_pem: z.string() })
+;
+
+  const listQuery = z.object({
+    labels: z
+      .string()
+      .optional()
+      .meta({ description: 'Comma-separated key:value pairs; every pair must match' }),
+    object_type: objectTypeSchema.optional(),
+    event: eventSchema.optional(),
+  });
+
+  return { webhookCreate, webhookUpdate, webhookTestCreate, webhookDetail, webhookTestDetail, error, signingKey, listQuery };
+}
+
+export type ApiSchemas = ReturnType<typeof createApiSchemas>;
+
+const pathOf = (path: readonly PropertyKey[]): string => {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+};
+
+/** Formats zod issues as `<field>: <rule>` joined by `; ` (the field `body` for the whole body). */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const parts: string[] = [];
+  for (const issue of issues) {
+    const at = pathOf(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) parts.push(`${at === '' ? '' : `${at}.`}${key}: unknown field`);
+    } else if (issue.code === 'invalid_key') {
+      parts.push(`${at}: ${issue.issues[0]?.message ?? issue.message}`);
+    } else {
+      parts.push(`${at === '' ? 'body' : at}: ${issue.message}`);
+    }
+  }
+  return parts.join('; ');
+}
+
+const describeType = (input: unknown): string =>
+  input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
+
+/** Messages for issues the schemas do not name themselves. */
+const errorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'required';
+    return `must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}, got ${describeType(issue.input)}`;
+  }
+  return undefined;
+};
+
+/** Parses `input` with `schema`, or throws HookpostError(VALIDATION) with a `<field>: <rule>` message. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input, { error: errorMap });
+  if (!result.success) throw new HookpostError(ErrorCode.VALIDATION, formatIssues(result.error.issues));
+  return result.data;
+}
+
+/** Parses the list filter `labels=k:v,k2:v2`. */
+export function parseLabelFilter(raw: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    const colon = pair.indexOf(':');
+    const key = colon < 0 ? '' : pair.slice(0, colon);
+    if (key === '') {
+      throw new HookpostError(ErrorCode.VALIDATION, 'labels: must be key:value pairs separated by commas');
+    }
+    labels[key] = pair.slice(colon + 1);
+  }
+  return labels;
+}

@@ -1,0 +1,56 @@
+/** What the API shows of stored records: UbiOps `WebhookDetail`, protected values as null. */
+import { ErrorCode, HookpostError } from '../errors.js';
+import type { Webhook } from '../registry/model.js';
+import { nameSchema } from './schemas.js';
+
+export interface WebhookDetailView {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly headers: readonly { key: string; value: string | null; protected: boolean }[];
+  readonly object_type: Webhook['object_type'];
+  readonly object_name: string;
+  readonly version: string | null;
+  readonly description: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly event: Webhook['event'];
+  readonly timeout: number;
+  readonly enabled: boolean;
+  readonly retry: boolean;
+  readonly include_result: boolean;
+}
+
+/** The public view of a webhook; a protected header's value reads null. */
+export function toWebhookDetail(w: Webhook): WebhookDetailView {
+  return {
+    id: w.id,
+    name: w.name,
+    url: w.url,
+    headers: w.headers.map((h) => ({ key: h.key, value: h.protected ? null : h.value, protected: h.protected })),
+    object_type: w.object_type,
+    object_name: w.object_name,
+    version: w.version,
+    description: w.description,
+    labels: w.labels,
+    event: w.event,
+    timeout: w.timeout,
+    enabled: w.enabled,
+    retry: w.retry,
+    include_result: w.include_result,
+  };
+}
+
+/** The `project_name` path parameter, or a 400 naming the rule. */
+export function projectParam(params: { project_name: string }): string {
+  const result = nameSchema.safeParse(params.project_name);
+  if (!result.success) {
+    throw new HookpostError(ErrorCode.VALIDATION, `project_name: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+/** True when `name` can be a webhook name; any other name is simply not found. */
+export const isWebhookName = (name: string): boolean => nameSchema.safeParse(name).success;
+
+export const webhookNotFound = (name: string) =>
+  new HookpostError(ErrorCode.NOT_FOUND, `webhook "${isWebhookName(name) ? name : '?'}" not found`);
