@@ -98,6 +98,9 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
     requestIdHeader: false,
   }) as unknown as FastifyInstance;
 
+  // JSON only: Fastify's built-in text/plain parser would turn a text body into a string.
+  app.removeContentTypeParser('text/plain');
+
   const checkToken = createTokenCheck(deps.apiTokens);
   const modules = [...DEFAULT_ROUTE_MODULES, ...(options.routes ?? [])];
   let document: OpenApiDocument | undefined;

@@ -1,26 +1,39 @@
 /** `/healthz` (alive), `/readyz` (Redis reachable) and `/metrics` (Prometheus text); no token. */
+import type { FastifyInstance } from 'fastify';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { RouteModule } from '../app.js';
+
+export interface HealthDeps {
+  /** True when the process can serve (Redis reachable); a throw counts as false. */
+  readonly checkReady: () => Promise<boolean>;
+  readonly metricsRegistry: MetricsRegistry;
+}
+
+/** The three token-free endpoints, also served alone by worker processes on their metrics port. */
+export function registerHealthEndpoints(app: FastifyInstance, deps: HealthDeps): void {
+  app.get('/healthz', { config: { public: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config: { public: true }, logLevel: 'warn' }, async (request, reply) => {
+    let ready = false;
+    try {
+      ready = await deps.checkReady();
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check failed');
+    }
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+
+  app.get('/metrics', { config: { public: true }, logLevel: 'warn' }, async (_request, reply) => {
+    const text = await deps.metricsRegistry.metrics();
+    return reply.header('content-type', deps.metricsRegistry.contentType).send(text);
+  });
+}
 
 export const healthRoutes: RouteModule = {
   name: 'health',
 
   register(app, { deps }) {
-    app.get('/healthz', { config: { public: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
-
-    app.get('/readyz', { config: { public: true }, logLevel: 'warn' }, async (request, reply) => {
-      let ready = false;
-      try {
-        ready = await deps.checkReady();
-      } catch (err) {
-        request.log.warn({ err }, 'readiness check failed');
-      }
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
-    });
-
-    app.get('/metrics', { config: { public: true }, logLevel: 'warn' }, async (_request, reply) => {
-      const text = await deps.metricsRegistry.metrics();
-      return reply.header('content-type', deps.metricsRegistry.contentType).send(text);
-    });
+    registerHealthEndpoints(app, deps);
   },
 
   openapi() {
