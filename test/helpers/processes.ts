@@ -1,0 +1,86 @@
+/**
+ * hookpost processes as children (the built `dist/workers/*.js`, as in production), for tests that
+ * kill, stop or restart them. `npm test` builds first.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ChildWorker {
+  readonly proc: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or the signal name). */
+  readonly exited: Promise<number | string>;
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** A PEM file with a fresh Ed25519 key, and its public key. */
+export function writeSigningKey(): { path: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const path = join(mkdtempSync(join(tmpdir(), 'hookpost-key-')), 'key.pem');
+  writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return { path, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string, string>): ChildWorker {
+  const script = join(root, 'dist', 'workers', `${role}.js`);
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
+  const proc = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let err = '';
+  let pending = '';
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        // not a log line
+      }
+    }
+    for (const wake of waiters.splice(0)) wake();
+  });
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  return {
+    proc,
+    logs,
+    stderr: () => err,
+    exited,
+    async waitForLog(predicate, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline || proc.exitCode !== null) {
+          throw new Error(`log line not seen within ${timeoutMs} ms; stderr: ${err.slice(-2000)}`);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The worker as a real process: SIGTERM drains in-flight deliveries and exits 0; SIGKILL loses no
+ * delivery (stalled jobs are picked up again); a 25 s attempt is sent once (the job lock is renewed);
+ * a Redis restart pauses work without crashing.
+ */
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort, startReceiver, startRedisServer, uniquePrefix, type Receiver } from '../../helpers/index.js';
+import { type ChildWorker, spawnWorker, writeSigningKey } from '../../helpers/processes.js';
+import { createProducer } from '../../../src/events/index.js';
+import { createKeys, createRegistry } from '../../../src/registry/index.js';
+import { Redis } from 'ioredis';
+import { requestEvent, eventually } from '../../helpers/engine.js';
+
+const key = writeSigningKey();
+
+async function workerEnv(redisUrl: string, prefix: string, extra: Record<string, string> = {}) {
+  return {
+    HOOKPOST_REDIS_URL: redisUrl,
+    HOOKPOST_PREFIX: prefix,
+    HOOKPOST_API_TOKENS: 'test-token-0123456789',
+    HOOKPOST_SIGNING_KEY_FILE: key.path,
+    HOOKPOST_ALLOW_HTTP: 'true',
+    HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
+    HOOKPOST_METRICS_PORT: String(await freePort()),
+    HOOKPOST_API_HOST: '127.0.0.1',
+    HOOKPOST_LOCK_DURATION: '5s',
+    HOOKPOST_RETRY_SCHEDULE: '200ms',
+    ...extra,
+  };
+}
+
+async function setup(redisUrl: string, receiver: Receiver, webhook: Record<string, unknown> = {}) {
+  const prefix = uniquePrefix('p');
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => {});
+  const registry = createRegistry({ redis, keys: createKeys(prefix) });
+  await registry.create('demo', {
+    name: 'hook',
+    url: `${receiver.url}/hook`,
+    object_type: 'deployment',
+    object_name: 'model',
+    version: 'v1',
+    event: 'deployment_request_completed',
+    ...webhook,
+  } as Parameters<typeof registry.create>[1]);
+  const producer = createProducer({ redis, prefix });
+  return { prefix, redis, producer };
+}
+
+const started = (l: Record<string, unknown>) => l.msg === 'engine started';
+const ids = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body.toString()).request_id as string);
+
+describe('worker process', () => {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const track = (w: ChildWorker) => {
+    cleanups.push(() => {
+      if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
+    });
+    return w;
+  };
+
+  it('SIGTERM: stops taking jobs, finishes the in-flight delivery, exits 0', async () => {
+    const receiver = await startReceiver(() => ({ status: 204, delayMs: 1_500 }));
+    cleanups.push(() => receiver.close());
+    const { prefix, redis, producer } = await setup(inject('redisUrl'), receiver);
+    cleanups.push(() => redis.quit());
+    const worker = track(spawnWorker('worker', await workerEnv(inject('redisUrl'), prefix)));
+    await worker.waitForLog(started);
+    await producer.publish(requestEvent({ request_id: 'drain-1' }));
+    await receiver.waitForRequests(1);
+    worker.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const attempt = worker.logs.find((l) => l.msg === 'delivery attempted');
+    expect(attempt).toMatchObject({ outcome: 'delivered', status: 204 });
+    // The event job completed: a new worker finds nothing to send again.
+    const second = track(spawnWorker('worker', await workerEnv(inject('redisUrl'), prefix)));
+    await second.waitForLog(started);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.requests).toHaveLength(1);
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('SIGKILL: no delivery is lost; only in-flight ones may be sent twice', async () => {
+    const receiver = await startReceiver(() => ({ status: 204, delayMs: 20 }));
+    cleanups.push(() => receiver.close());
+    const { prefix, redis, producer } = await setup(inject('redisUrl'), receiver);
+    cleanups.push(() => redis.quit());
+    const concurrency = 16;
+    const env = await workerEnv(inject('redisUrl'), prefix, { HOOKPOST_CONCURRENCY: String(concurrency) });
+    const first = track(spawnWorker('worker', env));
+    await first.waitForLog(started);
+    const total = 300;
+    await producer.publishMany(Array.from({ length: total }, (_, i) => requestEvent({ request_id: `kill-${i}` })));
+    await receiver.waitForRequests(60, 20_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const second = track(spawnWorker('worker', { ...env, HOOKPOST_METRICS_PORT: String(await freePort()) }));
+    await eventually(() => new Set(ids(receiver)).size === total, 30_000, 'every event delivered after the kill');
+    const duplicates = receiver.requests.length - total;
+    expect(duplicates).toBeGreaterThanOrEqual(0);
+    expect(duplicates).toBeLessThanOrEqual(concurrency);
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 60_000);
+
+  it('an attempt answered after 25 s (timeout 30) is sent exactly once', async () => {
+    const receiver = await startReceiver(() => ({ status: 200, delayMs: 25_000 }));
+    cleanups.push(() => receiver.close());
+    const { prefix, redis, producer } = await setup(inject('redisUrl'), receiver, { timeout: 30 });
+    cleanups.push(() => redis.quit());
+    const worker = track(spawnWorker('worker', await workerEnv(inject('redisUrl'), prefix)));
+    await worker.waitForLog(started);
+    await producer.publish(requestEvent({ request_id: 'slow-1' }));
+    const line = await worker.waitForLog((l) => l.msg === 'delivery attempted', 35_000);
+    expect(line).toMatchObject({ outcome: 'delivered', status: 200 });
+    // With a 5 s lock, an unrenewed lock would have let another stalled check re-run the job.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(receiver.requests).toHaveLength(1);
+    worker.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }, 60_000);
+
+  it('a Redis restart pauses work without crashing; work resumes when Redis is back', async () => {
+    const server = await startRedisServer({ persistent: true });
+    cleanups.push(() => server.stop());
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+    const { prefix, redis, producer } = await setup(server.url, receiver);
+    cleanups.push(() => redis.disconnect());
+    const worker = track(spawnWorker('worker', await workerEnv(server.url, prefix)));
+    await worker.waitForLog(started);
+    await producer.publishMany(Array.from({ length: 10 }, (_, i) => requestEvent({ request_id: `before-${i}` })));
+    await receiver.waitForRequests(10);
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(worker.proc.exitCode).toBeNull();
+    await server.start();
+    await producer.publishMany(Array.from({ length: 10 }, (_, i) => requestEvent({ request_id: `after-${i}` })));
+    await eventually(() => new Set(ids(receiver)).size === 20, 30_000, 'events after the restart delivered');
+    expect(worker.proc.exitCode).toBeNull();
+    worker.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }, 60_000);
+});
