@@ -4,12 +4,15 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
 import { loadConfig } from '../../config/index.js';
 import { type Producer, createProducer } from '../../src/events/index.js';
 import { createServices, createWorkerEngine, type Services } from '../../src/lifecycle/services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Engine } from '../../src/queue/engine.js';
 import type { Webhook, WebhookCreate } from '../../src/registry/index.js';
+import { type VerifyResult, verify } from '../../src/signing/index.js';
+import type { RecordedRequest } from './receiver.js';
 import { uniquePrefix } from './redis.js';
 
 export interface TestEngine {
@@ -22,6 +25,15 @@ export interface TestEngine {
   /** Raw log text (to check that no secret appears anywhere). */
   logText(): string;
   createWebhook(input: Partial<WebhookCreate> & { url: string }, project?: string): Promise<Webhook>;
+  /** The events queue under the engine's prefix: raw jobs, job states. */
+  readonly eventsQueue: Queue;
+  /**
+   * Waits until the event job `jobId` is completed or failed and returns that state. First
+   * attempts run inline in the event job, so once it is settled they are done (retries are not).
+   */
+  settled(jobId: string, timeoutMs?: number): Promise<'completed' | 'failed'>;
+  /** Publishes an event and waits for its job to settle (its first attempts are done). */
+  publishSettled(event: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -56,6 +68,16 @@ export async function startTestEngine(redisUrl: string, env: Record<string, stri
   const engine = createWorkerEngine(services);
   await engine.start();
   const producer = createProducer({ redis: redisUrl, prefix: config.prefix, queueName: config.eventsQueue });
+  const eventsQueue = new Queue(config.eventsQueue, { connection: { url: redisUrl }, prefix: config.prefix });
+  const settled = async (jobId: string, timeoutMs = 10_000): Promise<'completed' | 'failed'> =>
+    eventually(
+      async () => {
+        const state = await eventsQueue.getJobState(jobId);
+        return state === 'completed' || state === 'failed' ? state : undefined;
+      },
+      timeoutMs,
+      `event job ${jobId} to settle`,
+    );
   let n = 0;
   return {
     services,
@@ -74,8 +96,16 @@ export async function startTestEngine(redisUrl: string, env: Record<string, stri
         ...input,
       } as WebhookCreate);
     },
+    eventsQueue,
+    settled,
+    async publishSettled(event) {
+      const { jobId } = await producer.publish(event);
+      await settled(jobId);
+      return jobId;
+    },
     async close() {
       await producer.close();
+      await eventsQueue.close();
       await engine.close();
       await services.close();
     },
@@ -99,7 +129,11 @@ export function requestEvent(over: Record<string, unknown> = {}): Record<string,
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -107,4 +141,39 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Verifies a recorded delivery with the package's own receiver-side verifier. */
+export function verifyRecorded(request: RecordedRequest, publicKeyPem: string): Promise<VerifyResult> {
+  return verify(
+    {
+      method: request.method,
+      url: `http://${request.headers.host}${request.path}`,
+      headers: request.headers,
+      body: new Uint8Array(request.body),
+    },
+    { publicKey: publicKeyPem },
+  );
+}
+
+/** The payload of a recorded delivery, parsed. */
+export function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
+  if (!request) throw new Error('no such request');
+  return JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * Sum of a counter's (or gauge's) values whose labels include `labels`; 0 when none.
+ * For a histogram, sums the `_count` samples.
+ */
+export async function metricValue(t: TestEngine, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = t.services.metricsRegistry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { type, values } = await metric.get();
+  return values
+    .filter((v) => String(type) !== 'histogram' || (v as { metricName?: string }).metricName === `${name}_count`)
+    .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
+    .reduce((sum, v) => sum + v.value, 0);
 }
