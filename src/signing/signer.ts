@@ -8,7 +8,6 @@ import { type DigestAlgorithm, contentDigest } from './content-digest.js';
 import {
   COVERED_COMPONENTS,
   SIGNATURE_ALGORITHM,
-  buildSignatureBase,
   formatHttpDate,
   serializeSignatureParams,
 } from './signature-base.js';
@@ -76,8 +75,17 @@ export function createSigner(privateKey: KeyObject): Signer {
   const keyid = keyIdOf(rawPublicKey(publicKey));
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
+  // Date and signature parameters change once a second: make them once per `created`.
   let lastCreated = Number.NaN;
   let lastDate = '';
+  let lastParams = '';
+  const signatureParamsFor = (created: number, expires: number | undefined, nonce: string | undefined): string => {
+    try {
+      return serializeSignatureParams(COVERED_COMPONENTS, { created, keyid, alg: SIGNATURE_ALGORITHM, expires, nonce });
+    } catch (err) {
+      throw signingFailed(err instanceof Error ? err.message : String(err));
+    }
+  };
 
   return {
     keyid,
@@ -88,32 +96,18 @@ export function createSigner(privateKey: KeyObject): Signer {
       if (label !== DEFAULT_LABEL && !isKey(label)) throw signingFailed(`label "${label}" is not an RFC 8941 key`);
       const digest = contentDigest(body, options?.digestAlgorithm ?? 'sha-512');
       if (created !== lastCreated) {
+        lastParams = signatureParamsFor(created, undefined, undefined);
         lastDate = formatHttpDate(created);
         lastCreated = created;
       }
       const date = lastDate;
-      let params: string;
-      try {
-        params = serializeSignatureParams(COVERED_COMPONENTS, {
-          created,
-          keyid,
-          alg: SIGNATURE_ALGORITHM,
-          expires: options?.expires,
-          nonce: options?.nonce,
-        });
-      } catch (err) {
-        throw signingFailed(err instanceof Error ? err.message : String(err));
-      }
-      const base = buildSignatureBase(
-        [
-          ['@method', method],
-          ['@authority', target.authority],
-          ['@target-uri', target.targetUri],
-          ['content-digest', digest],
-          ['date', date],
-        ],
-        params,
-      );
+      const params =
+        options?.expires === undefined && options?.nonce === undefined
+          ? lastParams
+          : signatureParamsFor(created, options.expires, options.nonce);
+      // buildSignatureBase() specialised to COVERED_COMPONENTS, without per-call arrays (the tests check
+      // both against the vectors' signature bases).
+      const base = `"@method": ${method}\n"@authority": ${target.authority}\n"@target-uri": ${target.targetUri}\n"content-digest": ${digest}\n"date": ${date}\n"@signature-params": ${params}`;
       const signature = signBytes(null, Buffer.from(base, 'utf8'), privateKey).toString('base64');
       return {
         'content-digest': digest,

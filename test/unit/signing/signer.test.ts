@@ -77,6 +77,10 @@ describe('createSigner', () => {
     expect(() => signer.sign('POST', target, body, { created: 1.5 })).toThrow(
       expect.objectContaining({ code: ErrorCode.SIGNING_FAILED }),
     );
+    // A rejected `created` must not poison the per-second cache.
+    expect(() => signer.sign('POST', target, body, { created: 1.5 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.SIGNING_FAILED }),
+    );
   });
 
   it('refuses public keys and other key types', () => {
