@@ -1,7 +1,8 @@
 /**
  * The webhook payload (SPEC §3): built on the hot path of every delivery, so it is written as JSON
  * text directly (fixed field order, no intermediate object) and memoized per event: a fan-out to
- * 1,000 webhooks serializes the result once and builds each distinct body once.
+ * 1,000 webhooks serializes the result once and builds each distinct body once (at most 8 per event:
+ * 4 stages x with/without result).
  */
 import type { RequestEvent } from '../events/schema.js';
 import type { WebhookEvent } from '../registry/model.js';
@@ -22,12 +23,9 @@ interface ResultJson {
   readonly fits: boolean;
 }
 
-interface EventCache {
-  result?: ResultJson;
-  readonly bodies: Map<string, BuiltPayload>;
-}
+const builders = new WeakMap<RequestEvent, PayloadBuilder>();
 
-const caches = new WeakMap<RequestEvent, EventCache>();
+const STAGE_SLOTS: Readonly<Record<string, number>> = { started: 0, completed: 1, failed: 2, finished: 3 };
 
 const STAGE_TEXT_PREFIX = { deployment: 'Deployment', pipeline: 'Pipeline' } as const;
 
@@ -37,33 +35,56 @@ const STAGE_TEXT_PREFIX = { deployment: 'Deployment', pipeline: 'Pipeline' } as 
  * result | result_truncated, text` (ids `null` when absent). With `includeResult`, `result` is
  * included when its JSON is at most {@link MAX_RESULT_BYTES} bytes (a missing result is `null`),
  * else `"result_truncated": true`; without it neither field appears.
- * Memoized on the event object: treat events as immutable once built.
+ * Memoized on the event object (a WeakMap), so calling it once per matched webhook serializes the
+ * result once; treat events as immutable once built. On the hot path prefer
+ * {@link createPayloadBuilder}, which memoizes without the WeakMap.
  */
 export function buildPayload(event: RequestEvent, webhookEvent: WebhookEvent, includeResult: boolean): BuiltPayload {
-  let cache = caches.get(event);
-  if (!cache) {
-    cache = { bodies: new Map() };
-    caches.set(event, cache);
+  let build = builders.get(event);
+  if (!build) {
+    build = createPayloadBuilder(event);
+    builders.set(event, build);
   }
-  const key = includeResult ? `${webhookEvent}+r` : webhookEvent;
-  const cached = cache.bodies.get(key);
-  if (cached) return cached;
+  return build(webhookEvent, includeResult);
+}
 
-  let resultPart = '';
-  let resultOmitted = false;
-  if (includeResult) {
-    cache.result ??= serializeResult(event.result);
-    if (cache.result.fits) resultPart = `,"result":${cache.result.json}`;
-    else {
-      resultPart = ',"result_truncated":true';
-      resultOmitted = true;
+/** Builds the payloads of one event (see {@link buildPayload}); each distinct body is built once. */
+export type PayloadBuilder = (webhookEvent: WebhookEvent, includeResult: boolean) => BuiltPayload;
+
+/**
+ * A memoizing payload builder for one event: create it once per event in the fan-out and call it
+ * per matched webhook. The result is serialized at most once, and each of the (at most 8) distinct
+ * bodies is built once.
+ */
+export function createPayloadBuilder(event: RequestEvent): PayloadBuilder {
+  let result: ResultJson | undefined;
+  // Slot: stage index * 2 + (includeResult ? 1 : 0); a fixed array is cheaper than a Map here.
+  const bodies: Array<BuiltPayload | undefined> = [];
+  return (webhookEvent, includeResult) => {
+    const stage = webhookEvent.slice(webhookEvent.lastIndexOf('_') + 1);
+    const slot = (STAGE_SLOTS[stage] ?? 0) * 2 + (includeResult ? 1 : 0);
+    const cached = bodies[slot];
+    if (cached) return cached;
+    let resultPart = '';
+    let resultOmitted = false;
+    if (includeResult) {
+      result ??= serializeResult(event.result);
+      if (result.fits) resultPart = `,"result":${result.json}`;
+      else {
+        resultPart = ',"result_truncated":true';
+        resultOmitted = true;
+      }
     }
-  }
+    const built: BuiltPayload = { body: Buffer.from(renderJson(event, webhookEvent, stage, resultPart), 'utf8'), resultOmitted };
+    bodies[slot] = built;
+    return built;
+  };
+}
 
+function renderJson(event: RequestEvent, webhookEvent: WebhookEvent, stage: string, resultPart: string): string {
   const type = event.object_type;
-  const stage = webhookEvent.slice(webhookEvent.lastIndexOf('_') + 1);
   const text = `${STAGE_TEXT_PREFIX[type]} request ${event.request_id} ${stage} for ${type} ${event.object_name} ${event.version} in project ${event.project}`;
-  const json =
+  return (
     `{"event":"${webhookEvent}"` +
     `,"${type}_id":${event.object_id === undefined ? 'null' : JSON.stringify(event.object_id)}` +
     `,"${type}_name":${JSON.stringify(event.object_name)}` +
@@ -72,10 +93,8 @@ export function buildPayload(event: RequestEvent, webhookEvent: WebhookEvent, in
     `,"request_id":${JSON.stringify(event.request_id)}` +
     `,"status":"${event.status}"` +
     resultPart +
-    `,"text":${JSON.stringify(text)}}`;
-  const built: BuiltPayload = { body: Buffer.from(json, 'utf8'), resultOmitted };
-  cache.bodies.set(key, built);
-  return built;
+    `,"text":${JSON.stringify(text)}}`
+  );
 }
 
 function serializeResult(result: unknown): ResultJson {

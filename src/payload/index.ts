@@ -1,1 +1,1 @@
-export { buildPayload, MAX_RESULT_BYTES, type BuiltPayload } from './build.js';
+export { buildPayload, createPayloadBuilder, MAX_RESULT_BYTES, type BuiltPayload, type PayloadBuilder } from './build.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestEvent } from '../../../src/events/index.js';
-import { buildPayload, MAX_RESULT_BYTES } from '../../../src/payload/index.js';
+import { buildPayload, createPayloadBuilder, MAX_RESULT_BYTES } from '../../../src/payload/index.js';
 
 const deployment = (over: Partial<RequestEvent> = {}): RequestEvent => ({
   project: 'proj',
@@ -107,5 +107,18 @@ describe('buildPayload', () => {
     expect(buildPayload(event, 'deployment_request_completed', false).body.equals(first.body)).toBe(false);
     expect(buildPayload(event, 'deployment_request_finished', true).body.equals(first.body)).toBe(false);
     expect(buildPayload({ ...event }, 'deployment_request_completed', true)).not.toBe(first);
+  });
+
+  it('createPayloadBuilder builds the same bytes as buildPayload, each distinct body once', () => {
+    const event = deployment({ result: 'x'.repeat(20_000) });
+    const build = createPayloadBuilder(event);
+    const first = build('deployment_request_failed', true);
+    expect(first.resultOmitted).toBe(true);
+    expect(build('deployment_request_failed', true)).toBe(first);
+    for (const fired of ['deployment_request_started', 'deployment_request_completed', 'deployment_request_failed', 'deployment_request_finished'] as const) {
+      for (const includeResult of [true, false]) {
+        expect(build(fired, includeResult).body.equals(buildPayload({ ...event }, fired, includeResult).body)).toBe(true);
+      }
+    }
   });
 });
