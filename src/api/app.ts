@@ -81,7 +81,10 @@ export const DEFAULT_ROUTE_MODULES: readonly RouteModule[] = Object.freeze([
 export interface BuildAppOptions {
   /** More route modules, registered after the default ones. */
   readonly routes?: readonly RouteModule[];
-  /** Largest accepted request body in bytes; default 256 KiB (32 headers of 4096 characters fit). */
+  /**
+   * Largest accepted request body in bytes; default 1 MiB, so the largest valid webhook (32 headers
+   * of 4096 characters, even JSON-escaped as `\u00ff`) always fits.
+   */
   readonly bodyLimitBytes?: number;
 }
 
@@ -90,7 +93,7 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   if (deps.apiTokens.length === 0) {
     throw new HookpostError(ErrorCode.CONFIG_INVALID, 'the API needs at least one API token');
   }
-  const bodyLimitBytes = options.bodyLimitBytes ?? 256 * 1024;
+  const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
