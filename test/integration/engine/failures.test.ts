@@ -1,0 +1,186 @@
+/**
+ * SPEC §5 failures end to end: the webhook's timeout bounds the attempt, network failures are
+ * failed attempts with a message for people, 3xx is success and never followed, large response
+ * bodies are harmless, and a slow receiver does not hold up healthy ones.
+ */
+import { type Server, createServer } from 'node:http';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  eventually,
+  metricValue,
+  requestEvent,
+  sleep,
+  startTestEngine,
+  type TestEngine,
+} from '../../helpers/engine.js';
+import { freePort, type Reply, startReceiver } from '../../helpers/index.js';
+
+const EVENT = 'deployment_request_completed';
+
+describe('failed attempts and what counts as success', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const engine = async (env: Record<string, string> = {}) => {
+    const t = await startTestEngine(inject('redisUrl'), env);
+    cleanups.push(() => t.close());
+    return t;
+  };
+  const receiver = async (reply: (path: string, n: number) => Reply) => {
+    const r = await startReceiver((req, n) => reply(req.path, n));
+    cleanups.push(() => r.close());
+    return r;
+  };
+  const attemptLines = (t: TestEngine) => t.logs.filter((l) => l.msg === 'delivery attempted');
+  const onlyLetter = async (t: TestEngine) => {
+    const letters = await t.services.deadLetters.list('demo');
+    expect(letters).toHaveLength(1);
+    return letters[0];
+  };
+
+  it('timeout: 1 s ends the attempt at about 1 s although the receiver takes 3 s', async () => {
+    const t = await engine();
+    const r = await receiver(() => ({ status: 204, delayMs: 3_000 }));
+    await t.createWebhook({ url: `${r.url}/slow`, timeout: 1 });
+    const startedAt = Date.now();
+    await t.publishSettled(requestEvent());
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+    expect(r.requests).toHaveLength(1);
+    const [line] = attemptLines(t);
+    expect(line).toMatchObject({ outcome: 'failed', errorCode: 'TIMEOUT' });
+    expect(line?.status).toBeUndefined();
+    expect(line?.durationMs).toBeGreaterThanOrEqual(950);
+    expect(line?.durationMs).toBeLessThan(1_500);
+    expect(await onlyLetter(t)).toMatchObject({ errorCode: 'TIMEOUT', errorMessage: 'Timed out after 1 s', attempts: 1 });
+    expect(await metricValue(t, 'hookpost_deliveries_total', { event: EVENT, outcome: 'failed' })).toBe(1);
+    expect(await metricValue(t, 'hookpost_delivery_attempt_duration_seconds', { outcome: 'failure' })).toBe(1);
+  });
+
+  it('the timeout also bounds reading the response body', async () => {
+    const t = await engine();
+    // Answers 200 at once, then trickles its body for 3 s.
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('a');
+        const timer = setInterval(() => res.write('b'), 100);
+        setTimeout(() => {
+          clearInterval(timer);
+          res.end();
+        }, 3_000);
+        res.on('close', () => clearInterval(timer));
+      });
+    });
+    server.keepAliveTimeout = 100;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    await t.createWebhook({ url: `http://127.0.0.1:${port}/trickle`, timeout: 1 });
+    const startedAt = Date.now();
+    await t.publishSettled(requestEvent());
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+    const [line] = attemptLines(t);
+    // The receiver answered 200: the delivery counts, but it did not hold the attempt for 3 s.
+    expect(line).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(line?.durationMs).toBeLessThan(1_500);
+  });
+
+  it('a refused connection is a failed attempt: "Connection refused"', async () => {
+    const t = await engine();
+    const port = await freePort();
+    await t.createWebhook({ url: `http://127.0.0.1:${port}/nobody` });
+    await t.publishSettled(requestEvent());
+    expect(attemptLines(t)[0]).toMatchObject({ outcome: 'failed', errorCode: 'ECONNREFUSED' });
+    expect(await onlyLetter(t)).toMatchObject({ errorCode: 'ECONNREFUSED', errorMessage: 'Connection refused' });
+    expect(await metricValue(t, 'hookpost_deliveries_total', { outcome: 'failed' })).toBe(1);
+  });
+
+  it('a receiver that closes the connection without answering is a failed attempt', async () => {
+    const t = await engine();
+    const r = await receiver(() => ({ destroy: true }));
+    await t.createWebhook({ url: `${r.url}/crash` });
+    await t.publishSettled(requestEvent());
+    // Exactly one request: a POST is not silently re-sent on another connection.
+    expect(r.requests).toHaveLength(1);
+    expect(attemptLines(t)[0]).toMatchObject({ outcome: 'failed', errorCode: 'SOCKET_CLOSED' });
+    expect(await onlyLetter(t)).toMatchObject({
+      errorCode: 'SOCKET_CLOSED',
+      errorMessage: 'Connection closed without a response',
+    });
+  });
+
+  it('a 4xx is a failed attempt, and with retry: true it is retried like a 5xx', async () => {
+    const t = await engine();
+    let authCalls = 0;
+    const r = await receiver((path) => (path === '/gone' ? { status: 404 } : ++authCalls === 1 ? { status: 401 } : { status: 200 }));
+    await t.createWebhook({ url: `${r.url}/gone` });
+    await t.createWebhook({ url: `${r.url}/auth`, retry: true });
+    await t.producer.publish(requestEvent());
+    await r.waitForRequests(3);
+    await eventually(async () => (await metricValue(t, 'hookpost_deliveries_total', { outcome: 'success' })) === 1);
+    expect(r.requests.map((x) => x.path).sort()).toEqual(['/auth', '/auth', '/gone']);
+    expect(await onlyLetter(t)).toMatchObject({ errorCode: 'HTTP_404', errorMessage: 'Received HTTP 404' });
+  });
+
+  it('3xx is success and redirects are never followed', async () => {
+    const t = await engine();
+    const elsewhere = await receiver(() => ({ status: 204 }));
+    const statuses = [301, 302, 303, 307, 308];
+    const r = await receiver((path) => ({
+      status: Number(path.slice(1)),
+      headers: { Location: `${elsewhere.url}/followed` },
+    }));
+    for (const status of statuses) await t.createWebhook({ url: `${r.url}/${status}`, retry: true });
+    await t.publishSettled(requestEvent());
+    await sleep(300);
+    expect(r.requests).toHaveLength(statuses.length);
+    expect(elsewhere.requests).toHaveLength(0);
+    expect(await metricValue(t, 'hookpost_deliveries_total', { event: EVENT, outcome: 'success' })).toBe(5);
+    expect(await metricValue(t, 'hookpost_deliveries_total', { outcome: 'retrying' })).toBe(0);
+    expect(await t.services.deadLetters.list('demo')).toEqual([]);
+    expect(attemptLines(t).map((l) => l.status).sort()).toEqual(statuses);
+  });
+
+  it('a large response body is no problem, with a 2xx or a 5xx', async () => {
+    const t = await engine();
+    const big = Buffer.alloc(8 * 1024 * 1024, 'z');
+    const r = await receiver((path) => ({ status: path === '/big-ok' ? 200 : 500, body: big }));
+    await t.createWebhook({ url: `${r.url}/big-ok` });
+    await t.createWebhook({ url: `${r.url}/big-error`, event: 'deployment_request_finished' });
+    await t.publishSettled(requestEvent());
+    const lines = attemptLines(t);
+    expect(lines.map((l) => [l.outcome, l.status]).sort()).toEqual([
+      ['delivered', 200],
+      ['failed', 500],
+    ]);
+    for (const l of lines) expect(l.durationMs).toBeLessThan(2_000);
+    expect(await onlyLetter(t)).toMatchObject({ errorMessage: 'Received HTTP 500' });
+
+    // The same origin still works afterwards.
+    r.setResponder(() => ({ status: 204 }));
+    await t.publishSettled(requestEvent());
+    expect(attemptLines(t).slice(2).map((l) => l.outcome)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('a slow receiver holds up neither the other webhooks of its event nor other events', async () => {
+    const t = await engine();
+    const slow = await receiver(() => ({ status: 204, delayMs: 2_500 }));
+    const fast = await receiver(() => ({ status: 204 }));
+    await t.createWebhook({ url: `${slow.url}/slow`, timeout: 5 });
+    await t.createWebhook({ url: `${fast.url}/same-event`, event: 'deployment_request_finished' });
+    await t.createWebhook({ url: `${fast.url}/other-object`, object_name: 'other' });
+    const startedAt = Date.now();
+    await t.producer.publish(requestEvent());
+    await slow.waitForRequests(1);
+    await t.producer.publish(requestEvent({ object_name: 'other' }));
+    await fast.waitForRequests(2, 2_000);
+    expect(Date.now() - startedAt).toBeLessThan(1_500);
+    expect(fast.requests.map((x) => x.path).sort()).toEqual(['/other-object', '/same-event']);
+  });
+});
