@@ -77,8 +77,6 @@ export function createEngine(deps: EngineDeps): Engine {
     signer,
     metrics,
     logger,
-    allowHttp: config.allowHttp,
-    allowPrivateTargets: config.allowPrivateTargets,
   });
 
   const workerOptions = {
