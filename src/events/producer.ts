@@ -14,14 +14,16 @@ export const EVENT_JOB_NAME = 'request-event';
 const BULK_CHUNK_SIZE = 1_000;
 
 /**
- * Retention of event jobs. A job id deduplicates only while the job exists, so the completed set is
- * the dedupe window: one hour, but at most 20,000 jobs (about 20-40 MB of Redis at typical 1-2 KB
- * events) so a burst cannot grow Redis without bound; at 1,000 events/s that is still a 20 s window,
- * far longer than a producer's retry of a failed push. Failed (invalid) events are kept a week for
- * inspection, at most 10,000. No `attempts`: the worker decides retries per delivery.
+ * Retention of event jobs. A job id deduplicates only while the job exists (waiting, active, or
+ * retained after it ran), so the completed set is the dedupe window: one hour, but at most 10,000
+ * jobs. Measured: a waiting event job takes ~1.4 KB of Redis without a result and ~2.4 KB with a
+ * 1 KB result, so the cap keeps retained events near 15-25 MB, and a burst cannot grow Redis without
+ * bound; at 1,000 events/s the window is still 10 s, longer than a producer's retry of a failed push.
+ * Failed (invalid) events are kept a week for inspection, at most 10,000. No `attempts`: the worker
+ * decides retries per delivery.
  */
 export const EVENT_JOB_OPTIONS: Readonly<JobsOptions> = Object.freeze({
-  removeOnComplete: { age: 3_600, count: 20_000 },
+  removeOnComplete: { age: 3_600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3_600, count: 10_000 },
 });
 

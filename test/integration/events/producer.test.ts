@@ -47,7 +47,7 @@ describe('producer (real Redis)', () => {
     expect(job?.data).not.toHaveProperty('producer_field');
     expect(Number.isNaN(Date.parse(job?.data.occurred_at))).toBe(false);
     expect(job?.opts.attempts ?? 0).toBeLessThanOrEqual(1);
-    expect(job?.opts.removeOnComplete).toEqual({ age: 3_600, count: 20_000 });
+    expect(job?.opts.removeOnComplete).toEqual({ age: 3_600, count: 10_000 });
   });
 
   it('does not create a second job when the same transition is published again', async () => {
