@@ -6,9 +6,12 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { verifyAsync } from '@noble/ed25519';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { contentDigest, createSigner, requestTarget, verify } from '../src/signing/index.js';
 
+const loadAtStart = loadavg()
+  .map((load) => load.toFixed(2))
+  .join(' ');
 const WARM_UP_MS = 300;
 const MEASURE_MS = 1_500;
 
@@ -24,10 +27,20 @@ function jsonBody(bytes: number): Buffer {
   return body;
 }
 
-/** Runs `op` in batches until `durationMs` passes; returns operations per second. */
-function measureSync(op: () => unknown, durationMs: number): number {
+/**
+ * Wall-clock rate and CPU time per operation (user + system of this process, all threads). On a
+ * shared machine the CPU figure is the steadier one: 1e6 / cpuMicros is the rate of one free core.
+ */
+interface Rate {
+  perSecond: number;
+  cpuMicros: number;
+}
+
+/** Runs `op` in batches until `durationMs` passes. */
+function measureSync(op: () => unknown, durationMs: number): Rate {
   const batch = 200;
   let count = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   while (elapsed < durationMs) {
@@ -35,11 +48,12 @@ function measureSync(op: () => unknown, durationMs: number): number {
     count += batch;
     elapsed = performance.now() - start;
   }
-  return (count / elapsed) * 1000;
+  return result(count, elapsed, cpuStart);
 }
 
-async function measureAsync(op: () => Promise<unknown>, durationMs: number): Promise<number> {
+async function measureAsync(op: () => Promise<unknown>, durationMs: number): Promise<Rate> {
   let count = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   while (elapsed < durationMs) {
@@ -47,27 +61,32 @@ async function measureAsync(op: () => Promise<unknown>, durationMs: number): Pro
     count++;
     elapsed = performance.now() - start;
   }
-  return (count / elapsed) * 1000;
+  return result(count, elapsed, cpuStart);
 }
 
-function rate(op: () => unknown): number {
+function result(count: number, elapsedMs: number, cpuStart: NodeJS.CpuUsage): Rate {
+  const cpu = process.cpuUsage(cpuStart);
+  return { perSecond: (count / elapsedMs) * 1000, cpuMicros: (cpu.user + cpu.system) / count };
+}
+
+function rate(op: () => unknown): Rate {
   measureSync(op, WARM_UP_MS);
   return measureSync(op, MEASURE_MS);
 }
 
 const rows: string[] = [];
 for (const [size, body] of Object.entries(bodies)) {
-  const signsPerSecond = rate(() => signer.sign('POST', target, body));
-  const digestsPerSecond = rate(() => contentDigest(body));
-  const megabytesPerSecond = (digestsPerSecond * body.length) / 1e6;
+  const signs = rate(() => signer.sign('POST', target, body));
+  const digests = rate(() => contentDigest(body));
+  const megabytesPerSecond = (digests.perSecond * body.length) / 1e6;
   rows.push(
-    `| ${size} | ${fmt(signsPerSecond)} | ${(1e6 / signsPerSecond).toFixed(1)} | ${fmt(digestsPerSecond)} | ${fmt(megabytesPerSecond)} |`,
+    `| ${size} | ${fmt(signs.perSecond)} | ${signs.cpuMicros.toFixed(1)} | ${fmt(1e6 / signs.cpuMicros)} | ${fmt(digests.perSecond)} | ${fmt(megabytesPerSecond)} | ${digests.cpuMicros.toFixed(1)} |`,
   );
 }
 
 // Bare Ed25519 over a typical signature base (~480 bytes): the floor that sign() adds its work to.
 const typicalBase = Buffer.alloc(480, 0x61);
-const bareSignsPerSecond = rate(() => sign(null, typicalBase, privateKey));
+const bareSigns = rate(() => sign(null, typicalBase, privateKey));
 
 const body1k = bodies['1 KB'];
 const headers = { host: target.authority, ...signer.sign('POST', target, body1k) };
@@ -76,24 +95,31 @@ const verifyOptions = { publicKey: signer.publicKeyPem };
 const check = await verify(request, verifyOptions);
 if (!check.ok) throw new Error(`bench request does not verify: ${check.reason}`);
 await measureAsync(() => verify(request, verifyOptions), WARM_UP_MS);
-const verifiesPerSecond = await measureAsync(() => verify(request, verifyOptions), MEASURE_MS);
+const verifies = await measureAsync(() => verify(request, verifyOptions), MEASURE_MS);
 const rawPublicKey = privateKey.export({ format: 'jwk' }).x;
 const publicKeyBytes = Buffer.from(rawPublicKey ?? '', 'base64url');
 const signatureBytes = sign(null, typicalBase, privateKey);
 await measureAsync(() => verifyAsync(signatureBytes, typicalBase, publicKeyBytes), WARM_UP_MS);
-const nobleVerifiesPerSecond = await measureAsync(
+const nobleVerifies = await measureAsync(
   () => verifyAsync(signatureBytes, typicalBase, publicKeyBytes),
   MEASURE_MS,
 );
 
 console.log(`# Signing bench — ${new Date().toISOString()}`);
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, one thread\n`);
-console.log('| body | sign() per s | µs per sign() | Content-Digest per s | digest MB/s |');
-console.log('|---|---:|---:|---:|---:|');
+console.log(`load average at start: ${loadAtStart}\n`);
+console.log(
+  '| body | sign() per s (wall) | CPU µs per sign() | sign() per CPU-second | Content-Digest per s | digest MB/s | CPU µs per digest |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);
-console.log(`\nbare node:crypto Ed25519 sign of a 480-byte base (same run): ${fmt(bareSignsPerSecond)}/s`);
-console.log(`\nverify() (hookpost/verify, @noble/ed25519 + WebCrypto), 1 KB, sequential awaits: ${fmt(verifiesPerSecond)}/s`);
-console.log(`@noble/ed25519 verifyAsync alone, same base: ${fmt(nobleVerifiesPerSecond)}/s`);
+console.log(`\n${line('bare node:crypto Ed25519 sign of a 480-byte base', bareSigns)}`);
+console.log(line('verify() (hookpost/verify: @noble/ed25519 + WebCrypto), 1 KB, sequential awaits', verifies));
+console.log(line('@noble/ed25519 verifyAsync alone, 480-byte base', nobleVerifies));
+
+function line(name: string, measured: Rate): string {
+  return `- ${name}: ${fmt(measured.perSecond)}/s wall, ${measured.cpuMicros.toFixed(1)} CPU µs each (${fmt(1e6 / measured.cpuMicros)} per CPU-second)`;
+}
 
 function fmt(value: number): string {
   return Math.round(value).toLocaleString('en-US');

@@ -40,6 +40,14 @@ export type DictionaryMember = Item | InnerList;
 /** Thrown by the parser for input that is not a valid structured field (or repeats a key). */
 export class StructuredFieldError extends Error {
   override readonly name = 'StructuredFieldError';
+
+  /** @param duplicateKey - true when the input is well-formed but repeats a dictionary key */
+  constructor(
+    message: string,
+    readonly duplicateKey = false,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -53,7 +61,7 @@ export function parseDictionary(input: string): Array<[string, DictionaryMember]
   parser.skipSpaces();
   while (!parser.atEnd()) {
     const key = parser.parseKey();
-    if (seen.has(key)) throw new StructuredFieldError(`dictionary key "${key}" appears more than once`);
+    if (seen.has(key)) throw new StructuredFieldError(`dictionary key "${key}" appears more than once`, true);
     seen.add(key);
     let member: DictionaryMember;
     if (parser.peek() === '=') {

@@ -133,8 +133,8 @@ async function check(request: VerifyRequest, options: VerifyOptions, key: Resolv
   if (!inputHeader || !signatureHeader) {
     throw new Rejection('missing_signature', 'the request has no Signature and Signature-Input headers');
   }
-  const inputs = parseHeader(inputHeader, 'Signature-Input');
-  const signatures = parseHeader(signatureHeader, 'Signature');
+  const inputs = parseHeader(inputHeader, 'Signature-Input', 'multiple_signatures');
+  const signatures = parseHeader(signatureHeader, 'Signature', 'multiple_signatures');
   if (inputs.length !== 1 || signatures.length !== 1) {
     throw new Rejection(
       inputs.length === 0 || signatures.length === 0 ? 'missing_signature' : 'multiple_signatures',
@@ -201,13 +201,17 @@ async function check(request: VerifyRequest, options: VerifyOptions, key: Resolv
   return { ok: true, keyid: key.keyid, created: params.created, label };
 }
 
-function parseHeader(value: string, name: string): Array<[string, DictionaryMember]> {
+/** Parses a dictionary header; a repeated key gets `duplicateReason`, any other error `malformed`. */
+function parseHeader(
+  value: string,
+  name: string,
+  duplicateReason: VerifyFailureReason = 'malformed',
+): Array<[string, DictionaryMember]> {
   try {
     return parseDictionary(value);
   } catch (err) {
     if (!(err instanceof StructuredFieldError)) throw err;
-    const duplicate = err.message.includes('dictionary key');
-    throw new Rejection(duplicate ? 'multiple_signatures' : 'malformed', `${name}: ${err.message}`);
+    throw new Rejection(err.duplicateKey ? duplicateReason : 'malformed', `${name}: ${err.message}`);
   }
 }
 
@@ -236,32 +240,22 @@ interface ParsedParams {
 function signatureParams(input: InnerList): ParsedParams {
   const parsed: ParsedParams = {};
   for (const [name, value] of input.params) {
-    switch (name) {
-      case 'created':
-      case 'expires':
-        parsed[name] = expectType(name, value, 'integer');
-        break;
-      case 'keyid':
-      case 'alg':
-      case 'nonce':
-      case 'tag':
-        expectType(name, value, 'string');
-        if (name === 'keyid' || name === 'alg') parsed[name] = value.value as string;
-        break;
-      default:
-      // Unknown parameters are covered by @signature-params like the others; nothing else to check.
-    }
+    if (name === 'created' || name === 'expires') parsed[name] = integerParam(name, value);
+    else if (name === 'keyid' || name === 'alg') parsed[name] = stringParam(name, value);
+    else if (name === 'nonce' || name === 'tag') stringParam(name, value);
+    // Any other parameter is covered through @signature-params like the rest; nothing more to check.
   }
   return parsed;
 }
 
-function expectType<T extends 'integer' | 'string'>(
-  name: string,
-  value: BareItem,
-  type: T,
-): T extends 'integer' ? number : string {
-  if (value.type !== type) throw new Rejection('malformed', `parameter "${name}" must be ${type === 'integer' ? 'an integer' : 'a string'}`);
-  return value.value as T extends 'integer' ? number : string;
+function integerParam(name: string, value: BareItem): number {
+  if (value.type !== 'integer') throw new Rejection('malformed', `parameter "${name}" must be an integer`);
+  return value.value;
+}
+
+function stringParam(name: string, value: BareItem): string {
+  if (value.type !== 'string') throw new Rejection('malformed', `parameter "${name}" must be a string`);
+  return value.value;
 }
 
 async function checkContentDigest(header: string | undefined, body: Uint8Array): Promise<void> {

@@ -228,6 +228,12 @@ describe('verify: header shapes', () => {
     expect(result).toMatchObject({ ok: false, reason: 'digest_mismatch' });
   });
 
+  it('rejects a repeated Content-Digest algorithm as malformed', async () => {
+    const digest = baseHeaders['content-digest']!;
+    const result = await verify(withHeaders({ 'content-digest': `${digest}, ${digest}` }), options);
+    expect(result).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
   it('rejects a relative URL instead of guessing the scheme', async () => {
     expect(await verify({ ...base, url: '/in?x=1' }, options)).toMatchObject({ ok: false, reason: 'malformed' });
   });
