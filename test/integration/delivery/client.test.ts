@@ -142,6 +142,15 @@ describe('delivery client against real receivers (private targets allowed)', () 
     expect(outcome).toMatchObject({ kind: 'failed', errorCode: 'DNS', message: 'Could not resolve host hookpost-test.invalid' });
   });
 
+  it('returns INVALID_REQUEST (not a throw) for a request undici cannot send', async () => {
+    receiver = await startReceiver();
+    const badHeader = await client.deliverOnce(request(receiver.url, { headers: { 'x-bad': 'a\r\nInjected: 1' } }));
+    expect(badHeader).toMatchObject({ kind: 'failed', errorCode: 'INVALID_REQUEST' });
+    const badPath = await client.deliverOnce(request(receiver.url, { path: 'no-slash' }));
+    expect(badPath).toMatchObject({ kind: 'failed', errorCode: 'INVALID_REQUEST' });
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('caps a large response body instead of reading it all', async () => {
     receiver = await startReceiver();
     let written = 0;
