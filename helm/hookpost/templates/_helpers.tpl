@@ -156,7 +156,8 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
 - name: signing-key
   secret:
     secretName: {{ include "hookpost.secretName" . }}
-    defaultMode: 0440
+    # 0440 in decimal (owner and group read; the group is fsGroup 1000), unambiguous for every YAML parser.
+    defaultMode: 288
     items:
       - key: {{ .Values.secrets.signingKeyKey }}
         path: signing-key.pem
