@@ -1,6 +1,25 @@
 /**
- * hookpost's public API: the producer, the receiver-side verifier, configuration and errors.
- * Everything else is internal.
+ * hookpost's public API: the producer (push request events), the receiver-side verifier, the event
+ * schema, configuration and errors. Everything else is internal.
  */
 export { ErrorCode, HookpostError, hasCode } from './errors.js';
 export { loadConfig, type Config, type LoadConfigOptions } from '../config/index.js';
+export {
+  createProducer,
+  eventJobId,
+  firedEvents,
+  validateEvent,
+  type Producer,
+  type ProducerOptions,
+  type RequestEvent,
+  type RequestEventInput,
+} from './events/index.js';
+export {
+  verify,
+  VERIFY_FAILURE_REASONS,
+  type VerifyFailureReason,
+  type VerifyOptions,
+  type VerifyRequest,
+  type VerifyResult,
+} from './signing/verify.js';
+export type { ObjectType, Webhook, WebhookEvent, WebhookHeader } from './registry/model.js';

@@ -7,7 +7,7 @@ import type { AttemptOutcome, DeliveryClient, DestinationGate } from '../deliver
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { buildPayload } from '../payload/index.js';
+import { createPayloadBuilder } from '../payload/index.js';
 import type { WebhookEvent, WebhookHeader } from '../registry/model.js';
 import { type RequestTarget, type SignatureHeaders, type Signer, requestTarget } from '../signing/index.js';
 
@@ -32,8 +32,8 @@ export interface AttemptRequest {
   readonly webhookEvent: WebhookEvent;
   readonly event: RequestEvent;
   readonly target: DeliveryTarget;
-  /** Payload bytes already built for this event (fan-out shares them); built here when absent. */
-  readonly payload?: Payload;
+  /** The event's payload builder when the fan-out shares one; made here when absent. */
+  readonly payloads?: (webhookEvent: WebhookEvent, includeResult: boolean) => Payload;
 }
 
 export interface Payload {
@@ -58,8 +58,11 @@ export interface AttemptDeps {
 
 export interface Attempter {
   attempt(request: AttemptRequest): Promise<AttemptResult>;
-  /** Builds the payload once; the result also counts results left out for size. */
-  payload(event: RequestEvent, webhookEvent: WebhookEvent, includeResult: boolean): Payload;
+  /**
+   * A payload builder for one event: each (fired event, include_result) body is built once and
+   * shared by every webhook of the fan-out; results left out for size are counted.
+   */
+  payloads(event: RequestEvent): (webhookEvent: WebhookEvent, includeResult: boolean) => Payload;
 }
 
 /** What identifies an attempt on its log lines. */
@@ -71,7 +74,7 @@ interface LogIds {
 }
 
 const PARK_BUSY_MS = 1_000;
-const PARK_OPEN_MS = 5_000;
+const MIN_PARK_MS = 250;
 const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() * 0.5));
 
 export function createAttempter(deps: AttemptDeps): Attempter {
@@ -124,10 +127,19 @@ export function createAttempter(deps: AttemptDeps): Attempter {
     next?.();
   };
 
-  const payload = (event: RequestEvent, webhookEvent: WebhookEvent, includeResult: boolean): Payload => {
-    const built = buildPayload(event, webhookEvent, includeResult);
-    if (built.resultOmitted) metrics.resultsOmitted.inc();
-    return built;
+  const payloads = (event: RequestEvent) => {
+    const build = createPayloadBuilder(event);
+    const built = new Map<string, Payload>();
+    return (webhookEvent: WebhookEvent, includeResult: boolean): Payload => {
+      const key = includeResult ? `${webhookEvent}+result` : webhookEvent;
+      let p = built.get(key);
+      if (!p) {
+        p = build(webhookEvent, includeResult);
+        if (p.resultOmitted) metrics.resultsOmitted.inc();
+        built.set(key, p);
+      }
+      return p;
+    };
   };
 
   const refused = (message: string): AttemptOutcome => ({
@@ -148,7 +160,7 @@ export function createAttempter(deps: AttemptDeps): Attempter {
 
   const send = async (request: AttemptRequest, target: RequestTarget, ids: LogIds): Promise<AttemptOutcome> => {
     const { target: webhook } = request;
-    const { body } = request.payload ?? payload(request.event, request.webhookEvent, webhook.include_result);
+    const { body } = (request.payloads ?? payloads(request.event))(request.webhookEvent, webhook.include_result);
     let signature: SignatureHeaders;
     try {
       // Signed per attempt: `created` is now, so retries hours later still verify (24 h window).
@@ -186,7 +198,7 @@ export function createAttempter(deps: AttemptDeps): Attempter {
   };
 
   return {
-    payload,
+    payloads,
     async attempt(request) {
       // One object per attempt instead of a child logger: cheaper on the hot path.
       const ids = {
@@ -202,7 +214,9 @@ export function createAttempter(deps: AttemptDeps): Attempter {
         const reason = slot === 'open' ? 'circuit_open' : 'destination_busy';
         metrics.deliveriesParked.inc({ reason });
         logger.info({ ...ids, reason }, 'delivery parked');
-        return { kind: 'parked', reason, retryInMs: jitter(slot === 'open' ? PARK_OPEN_MS : PARK_BUSY_MS) };
+        // An open circuit says when it lets a probe through; a busy destination frees up soon.
+        const waitMs = slot === 'open' ? Math.max(gate.openRemainingMs(target.origin), MIN_PARK_MS) : PARK_BUSY_MS;
+        return { kind: 'parked', reason, retryInMs: jitter(waitMs) };
       }
       let outcome: AttemptOutcome | undefined;
       try {

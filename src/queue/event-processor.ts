@@ -11,7 +11,7 @@ import type { Match, Matcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Keys } from '../registry/keys.js';
-import type { Attempter, Payload } from './attempt.js';
+import type { Attempter } from './attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
 import { settle } from './settle.js';
@@ -78,16 +78,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
       if (tracked) marks.push(redis.multi().sadd(progressKey, webhookId).expire(progressKey, PROGRESS_TTL_SECONDS).exec());
     };
 
-    const payloads = new Map<string, Payload>();
-    const payloadFor = (m: Match): Payload => {
-      const key = `${m.event}|${m.webhook.include_result}`;
-      let p = payloads.get(key);
-      if (!p) {
-        p = attempter.payload(event, m.event, m.webhook.include_result);
-        payloads.set(key, p);
-      }
-      return p;
-    };
+    const payloads = attempter.payloads(event);
 
     const followUps: Array<{ name: string; data: DeliveryJobData; opts: ReturnType<typeof deliveryJobOptions> }> = [];
     const later = (m: Match, deliveryId: string, priorFailures: number, delayMs: number) => {
@@ -116,7 +107,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
         webhookEvent: m.event,
         event,
         target: m.webhook,
-        payload: payloadFor(m),
+        payloads,
       });
       if (result.kind === 'parked') {
         later(m, deliveryId, 0, result.retryInMs);

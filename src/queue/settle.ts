@@ -22,7 +22,8 @@ export function settle(
   if (outcome.kind === 'delivered') return { action: 'delivered' };
   // A refused destination is a configuration problem: retrying cannot help.
   if (outcome.kind === 'refused') return { action: 'dead', outcome: 'refused' };
-  if (!retry) return { action: 'dead', outcome: 'failed' };
+  // The request itself could not be sent (a header value undici refuses): the same again would fail.
+  if (!retry || outcome.errorCode === 'INVALID_REQUEST') return { action: 'dead', outcome: 'failed' };
   const delayMs = nextRetryDelayMs({ failedAttempts, scheduleMs, retryAfterMs: outcome.retryAfterMs });
   return delayMs === null ? { action: 'dead', outcome: 'failed' } : { action: 'retry', delayMs };
 }
