@@ -1,0 +1,197 @@
+/**
+ * Renders the chart with helm-render/ (Go text/template, the engine Helm uses, with the Sprig
+ * functions the chart calls) and checks the manifests. There is no helm binary on the build
+ * machines; this runs wherever `go` is installed and is skipped elsewhere.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { ALERTS_FILE, DASHBOARD_FILE, REPO_ROOT, readRepoFile } from '../../helpers/metric-names.js';
+import { CHART_DIR, chartFiles, defaultValues, mergeValues, readYaml, type Values } from './chart.js';
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+interface Container {
+  name: string;
+  args?: string[];
+  command?: string[];
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  envFrom?: unknown[];
+  securityContext?: Record<string, unknown>;
+  livenessProbe?: { httpGet: { path: string; port: string } };
+  readinessProbe?: { httpGet: { path: string; port: string } };
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext: Record<string, unknown>;
+  terminationGracePeriodSeconds: number;
+  automountServiceAccountToken: boolean;
+  volumes: { name: string; secret?: { secretName: string; defaultMode: number }; emptyDir?: unknown }[];
+}
+
+const hasGo = spawnSync('go', ['version']).status === 0;
+/** Only copied into a Secret by the chart; never parsed. */
+const TEST_KEY = '-----BEGIN PRIVATE KEY-----\nplaceholder, not a key\n-----END PRIVATE KEY-----\n';
+
+describe.skipIf(!hasGo)('Helm chart rendered with Go templates (when go is installed)', () => {
+  let dir = '';
+  let binary = '';
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hookpost-helm-render-'));
+    binary = join(dir, 'helm-render');
+    execFileSync('go', ['build', '-o', binary, '.'], {
+      cwd: join(REPO_ROOT, 'test/unit/shipping/helm-render'),
+      env: { ...process.env, GOFLAGS: '-mod=mod', GO111MODULE: 'on' },
+      stdio: 'pipe',
+    });
+    writeFileSync(join(dir, 'chart.json'), JSON.stringify(readYaml(`${CHART_DIR}/Chart.yaml`)));
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Renders with user values merged over the defaults; returns manifests and NOTES, or the error. */
+  function render(override: Values, release = 'hookpost'): { manifests: Manifest[]; notes: string } | { error: string } {
+    const valuesFile = join(dir, `values-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(valuesFile, JSON.stringify(mergeValues(defaultValues(), override)));
+    const result = spawnSync(binary, [join(REPO_ROOT, CHART_DIR), valuesFile, join(dir, 'chart.json'), release, 'hookpost'], { encoding: 'utf8' });
+    if (result.status !== 0) return { error: result.stderr };
+    const sections = result.stdout.split('---\n');
+    const notes = sections.find((s) => s.startsWith('# Source: hookpost/templates/NOTES.txt')) ?? '';
+    const manifests: Manifest[] = [];
+    for (const doc of parseAllDocuments(sections.filter((s) => s !== notes).join('---\n'))) {
+      expect(doc.errors.map((e) => e.message)).toEqual([]);
+      const value = doc.toJS() as Manifest | null;
+      if (value) manifests.push(value);
+    }
+    expect(result.stdout).not.toContain('<no value>');
+    return { manifests, notes };
+  }
+
+  function rendered(override: Values, release?: string) {
+    const result = render(override, release);
+    if ('error' in result) throw new Error(result.error);
+    return result;
+  }
+
+  const find = (manifests: Manifest[], kind: string, name: string) => {
+    const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
+    if (!found) throw new Error(`${kind}/${name} not rendered; have ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
+    return found;
+  };
+  const podSpec = (deployment: Manifest) => (deployment.spec as { template: { spec: PodSpec } }).template.spec;
+
+  const inline = { secrets: { signingKey: TEST_KEY, apiTokens: ['token-one-0123456789', 'token-two-0123456789'] } };
+
+  it.each(chartFiles('examples', '.yaml'))('renders %s', (path) => {
+    const values = readYaml(path) as Values;
+    // An example without existingSecret passes the key with --set-file.
+    const withKey = namesExistingSecret(values) ? values : mergeValues(values, { secrets: { signingKey: TEST_KEY } });
+    const { manifests } = rendered(withKey as Values);
+    expect(manifests.map((m) => m.kind)).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'Service']));
+  });
+
+  function namesExistingSecret(values: Values): boolean {
+    return Boolean((values['secrets'] as Values | undefined)?.['existingSecret']);
+  }
+
+  it('renders the defaults with a chart-made Secret into hardened API and worker Deployments', () => {
+    const { manifests } = rendered(inline);
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
+      'ConfigMap/hookpost',
+      'ConfigMap/hookpost-dashboard',
+      'Deployment/hookpost-api',
+      'Deployment/hookpost-worker',
+      'PodDisruptionBudget/hookpost-api',
+      'PodDisruptionBudget/hookpost-worker',
+      'Secret/hookpost',
+      'Service/hookpost',
+      'Service/hookpost-worker-metrics',
+      'ServiceAccount/hookpost',
+    ]);
+    for (const [name, entrypoint, port] of [
+      ['hookpost-api', 'dist/workers/api.js', 'http'],
+      ['hookpost-worker', 'dist/workers/worker.js', 'metrics'],
+    ] as const) {
+      const spec = podSpec(find(manifests, 'Deployment', name));
+      const [container] = spec.containers;
+      expect(container?.args).toEqual(['node', entrypoint]);
+      expect(container?.command).toBeUndefined();
+      expect(container?.livenessProbe?.httpGet).toEqual({ path: '/healthz', port });
+      expect(container?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port });
+      expect(container?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(spec.terminationGracePeriodSeconds).toBe(45);
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.volumes).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'signing-key', secret: expect.objectContaining({ secretName: 'hookpost', defaultMode: 0o440 }) }),
+          expect.objectContaining({ name: 'tmp', emptyDir: expect.anything() }),
+        ]),
+      );
+      expect(container?.env?.map((e) => e.name)).toContain('HOOKPOST_API_TOKENS');
+    }
+    const secret = find(manifests, 'Secret', 'hookpost');
+    expect(Buffer.from(secret.data?.['api-tokens'] ?? '', 'base64').toString()).toBe('token-one-0123456789,token-two-0123456789');
+    expect(Buffer.from(secret.data?.['signing-key.pem'] ?? '', 'base64').toString()).toBe(TEST_KEY);
+  });
+
+  it('ships the alert rules and the dashboard unchanged', () => {
+    const { manifests } = rendered({ ...inline, prometheusRule: { enabled: true } });
+    expect(find(manifests, 'PrometheusRule', 'hookpost').spec).toEqual(parseYaml(readRepoFile(ALERTS_FILE)));
+    const dashboard = find(manifests, 'ConfigMap', 'hookpost-dashboard');
+    expect(dashboard.metadata.labels?.['grafana_dashboard']).toBe('1');
+    expect(JSON.parse(dashboard.data?.['hookpost.json'] ?? '')).toEqual(JSON.parse(readRepoFile(DASHBOARD_FILE)));
+  });
+
+  it('with autoscaling and monitoring: HPAs replace replicas, ServiceMonitors set the job label', () => {
+    const { manifests } = rendered(
+      { secrets: { existingSecret: 'hp' }, api: { autoscaling: { enabled: true } }, worker: { autoscaling: { enabled: true } }, serviceMonitor: { enabled: true } },
+      'prod',
+    );
+    expect(find(manifests, 'Deployment', 'prod-hookpost-worker').spec?.['replicas']).toBeUndefined();
+    expect(find(manifests, 'HorizontalPodAutoscaler', 'prod-hookpost-worker').spec).toMatchObject({
+      scaleTargetRef: { kind: 'Deployment', name: 'prod-hookpost-worker' },
+      minReplicas: 2,
+      maxReplicas: 10,
+    });
+    expect(find(manifests, 'ServiceMonitor', 'prod-hookpost-worker').spec).toMatchObject({ jobLabel: 'hookpost-job', endpoints: [{ port: 'metrics', path: '/metrics' }] });
+    expect(find(manifests, 'Service', 'prod-hookpost-worker-metrics').metadata.labels?.['hookpost-job']).toBe('hookpost-worker');
+    expect(manifests.some((m) => m.kind === 'Secret')).toBe(false);
+  });
+
+  it('takes the Redis URL from a Secret when redis.existingSecret is set', () => {
+    const { manifests } = rendered({ secrets: { existingSecret: 'hp' }, redis: { existingSecret: 'redis-url-secret' } });
+    expect(find(manifests, 'ConfigMap', 'hookpost').data).not.toHaveProperty('HOOKPOST_REDIS_URL');
+    const env = podSpec(find(manifests, 'Deployment', 'hookpost-worker')).containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === 'HOOKPOST_REDIS_URL')?.valueFrom).toEqual({ secretKeyRef: { name: 'redis-url-secret', key: 'redis-url' } });
+  });
+
+  it.each<[string, Values, string]>([
+    ['no Secret at all', {}, 'set secrets.existingSecret (recommended) or secrets.signingKey'],
+    ['a signing key but no tokens', { secrets: { signingKey: TEST_KEY } }, 'or secrets.apiTokens'],
+    ['a grace period not above the shutdown timeout', { secrets: { existingSecret: 'hp' }, terminationGracePeriodSeconds: 35 }, 'must exceed config.shutdownTimeout'],
+    ['an HPA whose max is below its min', { secrets: { existingSecret: 'hp' }, worker: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } } }, 'worker.autoscaling.maxReplicas must be at least minReplicas'],
+    ['an HPA without targets', { secrets: { existingSecret: 'hp' }, api: { autoscaling: { enabled: true, targetCPUUtilizationPercentage: 0 } } }, 'api.autoscaling needs'],
+  ])('refuses to render with %s', (_name, override, message) => {
+    const result = render(override);
+    expect('error' in result ? result.error : 'rendered').toContain(message);
+  });
+
+  it('NOTES warn about chart-made secrets and development flags', () => {
+    const { notes } = rendered({ ...inline, config: { allowHttp: true } });
+    expect(notes).toContain('WARNING: the signing key and API tokens were given in values');
+    expect(notes).toContain('config.allowHttp=true');
+    expect(rendered({ secrets: { existingSecret: 'hp' } }).notes).not.toContain('WARNING');
+  });
+});

@@ -1,0 +1,3 @@
+module hookpost/helm-render
+
+go 1.19
