@@ -162,6 +162,51 @@ describe('payload: what receivers get', () => {
     expect(bodyOf(byPath('/finished')).text).toBe('Pipeline request req-p2 finished for pipeline flow main in project demo');
   });
 
+  it('signatures verify whatever the spelling of the URL (host case, escapes, query, IP forms)', async () => {
+    const port = receiver.port;
+    const urls = [
+      `http://LOCALHOST:${port}/Upper/Case`,
+      `http://127.0.0.1:${port}/p%7Euser/a%2Fb/%41?q=a%20b&r=%7E&empty=`,
+      `http://2130706433:${port}/decimal-host`,
+      `http://127.0.0.1:${port}`,
+      `http://127.0.0.1:${port}/trailing?`,
+      `http://127.0.0.1:${port}/unicode/caf\u00e9?x=\u00fc`,
+    ];
+    for (const url of urls) await t.createWebhook({ url });
+    await t.publishSettled(requestEvent());
+    expect(receiver.requests).toHaveLength(urls.length);
+    for (const r of receiver.requests) {
+      const result = await verifyRecorded(r, t.publicKeyPem);
+      expect(result, `${r.headers.host}${r.path}`).toMatchObject({ ok: true });
+    }
+  });
+
+  it("a stored header named like one of hookpost's own cannot replace it", async () => {
+    // The API refuses these names; the engine must not depend on that.
+    await t.createWebhook({
+      url: `${receiver.url}/reserved`,
+      headers: [
+        { key: 'Signature', value: 'pyhms=:AAAA:' },
+        { key: 'Signature-Input', value: 'pyhms=();created=1' },
+        { key: 'Content-Digest', value: 'sha-512=:AAAA:' },
+        { key: 'Date', value: 'Thu, 01 Jan 1970 00:00:00 GMT' },
+        { key: 'Content-Type', value: 'text/plain' },
+        { key: 'Content-Length', value: '1' },
+        { key: 'Host', value: 'evil.example' },
+        { key: 'Hookpost-Delivery-Id', value: 'forged' },
+        { key: 'X-Custom', value: 'kept' },
+      ],
+    });
+    await t.publishSettled(requestEvent());
+    await verified(receiver.requests);
+    const [r] = receiver.requests;
+    expect(r?.headers['content-type']).toBe('application/json');
+    expect(r?.headers.host).toBe(`127.0.0.1:${receiver.port}`);
+    expect(r?.headers['hookpost-delivery-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r?.headers['x-custom']).toBe('kept');
+    expect(r?.headers.signature).not.toContain('AAAA');
+  });
+
   describe('the 16 kB result rule', () => {
     /** A result whose JSON serialization is exactly `bytes` bytes of UTF-8 (`char` is 1 or 2 bytes). */
     const resultOfBytes = (bytes: number, char = 'x') => {
