@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -159,5 +161,24 @@ describe('Prometheus alert rules', () => {
     expect(check.status, check.stdout + check.stderr).toBe(0);
     const test = spawnSync('promtool', ['test', 'rules', join(REPO_ROOT, 'config/prometheus/alerts.test.yml')], { encoding: 'utf8' });
     expect(test.status, test.stdout + test.stderr).toBe(0);
+  });
+
+  it.skipIf(!promtool)('the dashboard queries are valid PromQL (promtool parses them as recording rules)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookpost-dashboard-promql-'));
+    try {
+      const exprs = collectExpressions(dashboard.panels);
+      expect(exprs.length).toBeGreaterThan(20);
+      // Grafana's variables, replaced by what Grafana would send.
+      const rulesFile = join(dir, 'dashboard-queries.yml');
+      const records = exprs.map((expr, i) => ({
+        record: `dashboard:query_${i}`,
+        expr: expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$namespace', '.*'),
+      }));
+      writeFileSync(rulesFile, JSON.stringify({ groups: [{ name: 'dashboard', rules: records }] }));
+      const check = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
+      expect(check.status, check.stdout + check.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
