@@ -9,7 +9,6 @@ import {
   metricValue,
   requestEvent,
   startTestEngine,
-  type TestEngine,
 } from '../../helpers/engine.js';
 import { type Receiver, type Reply, startReceiver } from '../../helpers/index.js';
 
