@@ -192,7 +192,11 @@ describe('retries, dead letters and re-drives', () => {
     const r = await receiver((n) => (n < 4 ? { status: 500 } : { status: 204 }));
     const other = await receiver([{ status: 204 }]);
     const deleted = await t.createWebhook({ url: `${r.url}/deleted`, retry: true });
-    const disabled = await t.createWebhook({ url: `${r.url}/disabled`, retry: true });
+    const disabled = await t.createWebhook({
+      url: `${r.url}/disabled`,
+      retry: true,
+      headers: [{ key: 'Authorization', value: 'Token retry-secret-5150', protected: true }],
+    });
     const moved = await t.createWebhook({
       url: `${r.url}/moved`,
       retry: true,
@@ -201,7 +205,12 @@ describe('retries, dead letters and re-drives', () => {
     const rewired = await t.createWebhook({ url: `${r.url}/rewired`, retry: true });
     await t.publishSettled(requestEvent());
     expect(r.requests).toHaveLength(4);
+    expect(r.requests.find((x) => x.path === '/disabled')?.headers.authorization).toBe('Token retry-secret-5150');
     expect(await deliveries(t, 'retrying')).toBe(4);
+    // The waiting retries carry ids and the event, never header values.
+    const waiting = await t.services.deliveries.getDelayed();
+    expect(waiting).toHaveLength(4);
+    for (const job of waiting) expect(JSON.stringify(job.data)).not.toContain('retry-secret-5150');
 
     await t.services.registry.remove('demo', deleted.name);
     await t.services.registry.update('demo', disabled.name, { enabled: false });
