@@ -86,11 +86,7 @@ describe('isolation: busy and failing destinations are parked', () => {
     expect(job?.data).toMatchObject({ kind: 'delivery', event: { request_id: 'while-open' } });
   });
 
-  // BUG (src/queue/engine.ts, createEngine): the destination gate is created without
-  // `onTransition`, so hookpost_circuit_transitions_total (src/observability/metrics.ts) is never
-  // incremented and a circuit opening is not logged. Remove `.fails` once the gate reports its
-  // transitions to `metrics.circuitTransitions`.
-  it.fails('a circuit opening is counted in hookpost_circuit_transitions_total{state="open"}', async () => {
+  it('a circuit opening is counted in hookpost_circuit_transitions_total{state="open"}', async () => {
     const t = await engine();
     const down = await receiver(() => ({ status: 500 }));
     await t.createWebhook({ url: `${down.url}/down` });
