@@ -128,6 +128,29 @@ describe('failed attempts and what counts as success', () => {
     expect(await onlyLetter(t)).toMatchObject({ errorCode: 'HTTP_404', errorMessage: 'Received HTTP 404' });
   });
 
+  it('a header value the HTTP client refuses is final even with retry: true, and nothing is injected', async () => {
+    // The API refuses such values; a stored one (older data, another writer) must not split the request.
+    const t = await engine();
+    const r = await receiver(() => ({ status: 204 }));
+    await t.createWebhook({
+      url: `${r.url}/bad-header`,
+      retry: true,
+      headers: [{ key: 'X-Bad', value: 'a\r\nInjected: 1', protected: true }],
+    });
+    await t.publishSettled(requestEvent());
+    await sleep(400);
+    for (const x of r.requests) expect(x.headers.injected).toBeUndefined();
+    expect(r.requests).toHaveLength(0);
+    expect(attemptLines(t)).toMatchObject([{ outcome: 'failed', errorCode: 'INVALID_REQUEST' }]);
+    const letter = await onlyLetter(t);
+    expect(letter).toMatchObject({ errorCode: 'INVALID_REQUEST', attempts: 1 });
+    // The explanation names the header, never its (protected) value.
+    expect(letter?.errorMessage).toMatch(/x-bad/i);
+    expect(letter?.errorMessage).not.toContain('Injected');
+    expect(t.logText()).not.toContain('Injected');
+    expect(await metricValue(t, 'hookpost_deliveries_total', { outcome: 'retrying' })).toBe(0);
+  });
+
   it('3xx is success and redirects are never followed', async () => {
     const t = await engine();
     const elsewhere = await receiver(() => ({ status: 204 }));
