@@ -72,7 +72,7 @@ describe('destination guard', () => {
     expect(await metricValue(t, 'hookpost_deliveries_total', { outcome: 'refused' })).toBe(1);
     const [letter] = await t.services.deadLetters.list('demo');
     expect(letter).toMatchObject({ errorCode: 'REFUSED_DESTINATION', attempts: 1 });
-    expect(letter?.errorMessage).toMatch(/http URLs are not allowed/);
+    expect(letter?.errorMessage).toMatch(/^Destination not allowed: http URLs are not allowed/);
   });
 
   it('private targets allowed (the test default): the same loopback URLs are delivered', async () => {
