@@ -52,6 +52,13 @@ export interface Signer {
    * @throws HookpostError SIGNING_FAILED for invalid options (label, nonce, non-integer times)
    */
   sign(method: string, target: RequestTarget, body: Uint8Array, options?: SignOptions): SignatureHeaders;
+  /**
+   * The same as {@link Signer.sign}, with the Ed25519 operation on libuv's thread pool: the
+   * process's main thread (the delivery engine's bottleneck) is freed of ~38 µs per signature.
+   * Digest, Date and base are still made synchronously, so `created` is taken at call time.
+   * @throws (rejects with) HookpostError SIGNING_FAILED for invalid options
+   */
+  signAsync(method: string, target: RequestTarget, body: Uint8Array, options?: SignOptions): Promise<SignatureHeaders>;
 }
 
 const DEFAULT_LABEL = 'pyhms';
@@ -87,34 +94,50 @@ export function createSigner(privateKey: KeyObject): Signer {
     }
   };
 
+  /** Everything but the signature itself: digest, Date, parameters and the signature base. */
+  const prepare = (method: string, target: RequestTarget, body: Uint8Array, options: SignOptions | undefined) => {
+    const created = options?.created ?? Math.floor(Date.now() / 1000);
+    const label = options?.label ?? DEFAULT_LABEL;
+    if (label !== DEFAULT_LABEL && !isKey(label)) throw signingFailed(`label "${label}" is not an RFC 8941 key`);
+    const digest = contentDigest(body, options?.digestAlgorithm ?? 'sha-512');
+    if (created !== lastCreated) {
+      lastParams = signatureParamsFor(created, undefined, undefined);
+      lastDate = formatHttpDate(created);
+      lastCreated = created;
+    }
+    const date = lastDate;
+    const params =
+      options?.expires === undefined && options?.nonce === undefined
+        ? lastParams
+        : signatureParamsFor(created, options.expires, options.nonce);
+    // buildSignatureBase() specialised to COVERED_COMPONENTS, without per-call arrays (the tests check
+    // both against the vectors' signature bases).
+    const base = `"@method": ${method}\n"@authority": ${target.authority}\n"@target-uri": ${target.targetUri}\n"content-digest": ${digest}\n"date": ${date}\n"@signature-params": ${params}`;
+    return { label, digest, date, params, base: Buffer.from(base, 'utf8') };
+  };
+  const headersOf = (p: ReturnType<typeof prepare>, signature: Buffer): SignatureHeaders => ({
+    'content-digest': p.digest,
+    date: p.date,
+    'signature-input': `${p.label}=${p.params}`,
+    signature: `${p.label}=:${signature.toString('base64')}:`,
+  });
+
   return {
     keyid,
     publicKeyPem,
     sign(method, target, body, options) {
-      const created = options?.created ?? Math.floor(Date.now() / 1000);
-      const label = options?.label ?? DEFAULT_LABEL;
-      if (label !== DEFAULT_LABEL && !isKey(label)) throw signingFailed(`label "${label}" is not an RFC 8941 key`);
-      const digest = contentDigest(body, options?.digestAlgorithm ?? 'sha-512');
-      if (created !== lastCreated) {
-        lastParams = signatureParamsFor(created, undefined, undefined);
-        lastDate = formatHttpDate(created);
-        lastCreated = created;
-      }
-      const date = lastDate;
-      const params =
-        options?.expires === undefined && options?.nonce === undefined
-          ? lastParams
-          : signatureParamsFor(created, options.expires, options.nonce);
-      // buildSignatureBase() specialised to COVERED_COMPONENTS, without per-call arrays (the tests check
-      // both against the vectors' signature bases).
-      const base = `"@method": ${method}\n"@authority": ${target.authority}\n"@target-uri": ${target.targetUri}\n"content-digest": ${digest}\n"date": ${date}\n"@signature-params": ${params}`;
-      const signature = signBytes(null, Buffer.from(base, 'utf8'), privateKey).toString('base64');
-      return {
-        'content-digest': digest,
-        date,
-        'signature-input': `${label}=${params}`,
-        signature: `${label}=:${signature}:`,
-      };
+      const p = prepare(method, target, body, options);
+      return headersOf(p, signBytes(null, p.base, privateKey));
+    },
+    signAsync(method, target, body, options) {
+      return new Promise((resolve, reject) => {
+        // Inside the executor, so invalid options reject the promise instead of throwing.
+        const p = prepare(method, target, body, options);
+        signBytes(null, p.base, privateKey, (err, signature) => {
+          if (err) reject(signingFailed(err.message));
+          else resolve(headersOf(p, signature));
+        });
+      });
     },
   };
 }
