@@ -1,6 +1,6 @@
 /**
  * Signing throughput, one thread: full `Signer.sign()` calls (Content-Digest + signature base +
- * Ed25519) and Content-Digest alone, for 1 KB and 16 KB bodies; bare node:crypto Ed25519 as the
+ * Ed25519), `signAsync()` with 64 in flight (Ed25519 on libuv's pool, so it may use both cores), and Content-Digest alone, for 1 KB and 16 KB bodies; bare node:crypto Ed25519 as the
  * floor; receiver-side `verify()` (@noble/ed25519 on WebCrypto) for information.
  *
  * The machine is shared, so every figure is taken in short interleaved rounds after a warm-up and
@@ -34,9 +34,15 @@ const request = {
 const verifyOptions = { publicKey: signer.publicKeyPem };
 
 type Op = () => unknown;
-const cases: Array<{ name: string; op: Op; bytes?: number; async?: boolean }> = [
+const cases: Array<{ name: string; op: Op; bytes?: number; async?: boolean; batch?: number }> = [
   { name: 'sign() 1 KB', op: () => signer.sign('POST', target, body1k) },
   { name: 'sign() 16 KB', op: () => signer.sign('POST', target, body16k) },
+  {
+    name: 'signAsync() 1 KB, 64 in flight (libuv pool)',
+    op: () => Promise.all(Array.from({ length: 64 }, () => signer.signAsync('POST', target, body1k))),
+    async: true,
+    batch: 64,
+  },
   { name: 'bare Ed25519 sign, 480 B (node:crypto)', op: () => sign(null, typicalBase, privateKey) },
   { name: 'Content-Digest sha-512, 1 KB', op: () => contentDigest(body1k), bytes: body1k.length },
   { name: 'Content-Digest sha-512, 16 KB', op: () => contentDigest(body16k), bytes: body16k.length },
@@ -52,14 +58,14 @@ function jsonBody(bytes: number): Buffer {
 }
 
 /** Operations per second over one round of about `durationMs`. */
-async function round(op: Op, isAsync: boolean, durationMs: number): Promise<number> {
+async function round(op: Op, isAsync: boolean, durationMs: number, opsPerCall = 1): Promise<number> {
   let count = 0;
   const start = performance.now();
   let elapsed = 0;
   while (elapsed < durationMs) {
     if (isAsync) {
       await op();
-      count++;
+      count += opsPerCall;
     } else {
       for (let i = 0; i < 100; i++) op();
       count += 100;
@@ -75,12 +81,12 @@ if (!check.ok) throw new Error(`bench request does not verify: ${check.reason}`)
 const loadAtStart = loadavg()
   .map((load) => load.toFixed(2))
   .join(' ');
-for (const { op, async } of cases) await round(op, async === true, WARM_UP_MS);
+for (const { op, async, batch } of cases) await round(op, async === true, WARM_UP_MS, batch);
 const samples = cases.map(() => [] as number[]);
 for (let r = 0; r < ROUNDS; r++) {
   for (let c = 0; c < cases.length; c++) {
-    const { op, async } = cases[c]!;
-    samples[c]!.push(await round(op, async === true, ROUND_MS));
+    const { op, async, batch } = cases[c]!;
+    samples[c]!.push(await round(op, async === true, ROUND_MS, batch));
   }
 }
 
