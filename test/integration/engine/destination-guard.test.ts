@@ -36,7 +36,7 @@ describe('destination guard', () => {
       ids.set(hook.id, name);
     }
     await t.publishSettled(requestEvent());
-    await sleep(400);
+    await sleep(300);
     expect(receiver.requests).toHaveLength(0);
 
     const count = Object.keys(urls).length;

@@ -138,7 +138,7 @@ describe('failed attempts and what counts as success', () => {
       headers: [{ key: 'X-Bad', value: 'a\r\nInjected: 1', protected: true }],
     });
     await t.publishSettled(requestEvent());
-    await sleep(400);
+    await sleep(300);
     for (const x of r.requests) expect(x.headers.injected).toBeUndefined();
     expect(r.requests).toHaveLength(0);
     expect(attemptLines(t)).toMatchObject([{ outcome: 'failed', errorCode: 'INVALID_REQUEST' }]);

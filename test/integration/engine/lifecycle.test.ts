@@ -76,7 +76,7 @@ describe('engine restarts and duplicate events', () => {
     ]);
 
     const second = await engine(env);
-    await sleep(600);
+    await sleep(400);
     expect(r.requests).toHaveLength(1);
     expect(second.t.logs.filter((l) => l.msg === 'delivery attempted')).toHaveLength(0);
   });

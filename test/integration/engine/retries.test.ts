@@ -47,7 +47,7 @@ describe('retries, dead letters and re-drives', () => {
     await t.producer.publish(requestEvent());
     await r.waitForRequests(3);
     await eventually(async () => (await deliveries(t, 'success')) === 1, 5_000, 'the success to be counted');
-    await sleep(500);
+    await sleep(300);
     expect(r.requests).toHaveLength(3);
 
     const ids = new Set(r.requests.map((x) => x.headers['hookpost-delivery-id']));
@@ -113,7 +113,7 @@ describe('retries, dead letters and re-drives', () => {
       const list = await t.services.deadLetters.list('demo');
       return list.length > 0 ? list : undefined;
     }, 5_000, 'the dead letter');
-    await sleep(500);
+    await sleep(300);
     expect(r.requests).toHaveLength(4);
     expect(new Set(r.requests.map((x) => x.headers['hookpost-delivery-id'])).size).toBe(1);
     expect(letter).toMatchObject({ attempts: 4, errorMessage: 'Received HTTP 500', errorCode: 'HTTP_500' });
@@ -177,7 +177,7 @@ describe('retries, dead letters and re-drives', () => {
     await t.createWebhook({ url: `${flaky.url}/completed`, retry: true });
     await t.producer.publish(requestEvent());
     await flaky.waitForRequests(2);
-    await sleep(500);
+    await sleep(300);
     expect(flaky.requests).toHaveLength(2);
     expect(healthy.requests.map((x) => x.path).sort()).toEqual(['/completed', '/finished']);
     const ids = new Set([...healthy.requests, ...flaky.requests].map((x) => x.headers['hookpost-delivery-id']));
