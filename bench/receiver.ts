@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 const blackhole = process.argv.includes('--blackhole');
 const now = () => performance.timeOrigin + performance.now();
 let batch: Array<[string, number]> = [];
+let connections = 0;
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -24,13 +25,16 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
+server.on('connection', () => {
+  connections++;
+});
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
 });
 setInterval(() => {
   if (batch.length > 0) {
-    process.send?.({ received: batch });
+    process.send?.({ received: batch, connections });
     batch = [];
   }
 }, 20).unref();

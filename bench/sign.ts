@@ -1,6 +1,6 @@
 /**
  * Signing throughput, one thread: full `Signer.sign()` calls (Content-Digest + signature base +
- * Ed25519), `signAsync()` with 64 in flight (Ed25519 on libuv's pool, so it may use both cores), and Content-Digest alone, for 1 KB and 16 KB bodies; bare node:crypto Ed25519 as the
+ * Ed25519), and Content-Digest alone, for 1 KB and 16 KB bodies; bare node:crypto Ed25519 as the
  * floor; receiver-side `verify()` (@noble/ed25519 on WebCrypto) for information.
  *
  * The machine is shared, so every figure is taken in short interleaved rounds after a warm-up and
@@ -37,12 +37,6 @@ type Op = () => unknown;
 const cases: Array<{ name: string; op: Op; bytes?: number; async?: boolean; batch?: number }> = [
   { name: 'sign() 1 KB', op: () => signer.sign('POST', target, body1k) },
   { name: 'sign() 16 KB', op: () => signer.sign('POST', target, body16k) },
-  {
-    name: 'signAsync() 1 KB, 64 in flight (libuv pool)',
-    op: () => Promise.all(Array.from({ length: 64 }, () => signer.signAsync('POST', target, body1k))),
-    async: true,
-    batch: 64,
-  },
   { name: 'bare Ed25519 sign, 480 B (node:crypto)', op: () => sign(null, typicalBase, privateKey) },
   { name: 'Content-Digest sha-512, 1 KB', op: () => contentDigest(body1k), bytes: body1k.length },
   { name: 'Content-Digest sha-512, 16 KB', op: () => contentDigest(body16k), bytes: body16k.length },

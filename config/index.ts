@@ -54,12 +54,16 @@ export interface Config {
   readonly localMode: boolean;
 }
 
+/** Which process reads the config: what is required depends on it. */
+export type ProcessRole = 'api' | 'worker' | 'local';
+
 export interface LoadConfigOptions {
   /**
-   * Local quickstart: conveniences for what is not set (dev API token, generated signing key,
-   * http and private targets allowed). Every variable that is set is honoured as usual.
+   * `api` (default, the strictest) needs API tokens and a signing key; `worker` needs the signing
+   * key only; `local` is the quickstart: conveniences for what is not set (dev API token, generated
+   * signing key, http and private targets allowed), while every variable that is set is honoured.
    */
-  readonly local?: boolean;
+  readonly role?: ProcessRole;
 }
 
 /**
@@ -202,7 +206,8 @@ export const CONFIG_VARIABLES = Object.freeze(Object.keys(envSchema.shape)) as r
  * Empty values count as unset. Throws HookpostError(CONFIG_INVALID) listing every problem.
  */
 export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
-  const local = options.local === true;
+  const role = options.role ?? 'api';
+  const local = role === 'local';
   const input: Record<string, string> = {};
   for (const name of CONFIG_VARIABLES) {
     const value = env[name];
@@ -217,7 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     }
   }
   if (parsed.success && !local) {
-    if (parsed.data.HOOKPOST_API_TOKENS === undefined) {
+    if (role === 'api' && parsed.data.HOOKPOST_API_TOKENS === undefined) {
       problems.push('HOOKPOST_API_TOKENS: required (comma-separated API tokens of at least 16 characters)');
     }
     if (parsed.data.HOOKPOST_SIGNING_KEY_FILE === undefined) {

@@ -47,7 +47,7 @@ async function pingRedis(url: string, timeoutMs: number): Promise<void> {
 export async function runProcess(role: Role, env: Record<string, string | undefined>): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(env, { local: role === 'local' });
+    config = loadConfig(env, { role });
   } catch (err) {
     die(err instanceof Error ? err.message : String(err), 2);
   }

@@ -37,8 +37,9 @@ export interface LoggerOptions {
 }
 
 /**
- * Creates a process's root logger. Without a destination it writes to stdout asynchronously
- * (buffered, fewer syscalls per line); call `logger.flush()` before exiting.
+ * Creates a process's root logger. Without a destination it writes to stdout asynchronously: lines
+ * logged while a write is in flight go out together in the next one (fewer syscalls under load, no
+ * delay when idle). Call `logger.flush()` before exiting.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(

@@ -54,7 +54,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
 
   const deliver = async (job: Job<DeliveriesJobData>, token: string | undefined, data: DeliveryJobData) => {
     const webhook = await registry.getById(data.project, data.webhookId);
-    if (!webhook || !webhook.enabled || webhook.event !== data.webhookEvent) {
+    if (!webhook?.enabled || webhook.event !== data.webhookEvent) {
       metrics.deliveries.inc({ event: data.webhookEvent, outcome: 'skipped' });
       logger.info(
         { deliveryId: data.deliveryId, webhookId: data.webhookId, reason: webhook ? 'disabled or changed' : 'deleted' },

@@ -4,7 +4,7 @@
  * shared HTTP client. `start()` begins taking jobs; `close()` stops taking jobs and lets
  * in-flight attempts finish (BullMQ waits for active jobs) before closing connections.
  */
-import { Queue, Worker } from 'bullmq';
+import { type Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import { createDeliveryClient, createDestinationGate } from '../delivery/index.js';
@@ -69,7 +69,13 @@ export function createEngine(deps: EngineDeps): Engine {
     allowHttp: config.allowHttp,
     allowPrivateTargets: config.allowPrivateTargets,
   });
-  const gate = createDestinationGate({ maxInFlightPerOrigin: Math.max(8, Math.ceil(config.concurrency / 2)) });
+  const gate = createDestinationGate({
+    maxInFlightPerOrigin: Math.max(8, Math.ceil(config.concurrency / 2)),
+    onTransition: (origin, state) => {
+      metrics.circuitTransitions.inc({ state });
+      log.warn({ origin, state }, 'destination circuit changed');
+    },
+  });
   const matcher = createMatcher({ source: registry, subscriber, keys, logger: log });
   const attempter = createAttempter({
     client,

@@ -35,6 +35,7 @@ export interface EventProcessorDeps {
 const PROGRESS_TTL_SECONDS = 24 * 3600;
 
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  if (items.length === 1) return fn(items[0] as T);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

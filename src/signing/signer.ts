@@ -52,13 +52,6 @@ export interface Signer {
    * @throws HookpostError SIGNING_FAILED for invalid options (label, nonce, non-integer times)
    */
   sign(method: string, target: RequestTarget, body: Uint8Array, options?: SignOptions): SignatureHeaders;
-  /**
-   * The same as {@link Signer.sign}, with the Ed25519 operation on libuv's thread pool: the
-   * process's main thread (the delivery engine's bottleneck) is freed of ~38 µs per signature.
-   * Digest, Date and base are still made synchronously, so `created` is taken at call time.
-   * @throws (rejects with) HookpostError SIGNING_FAILED for invalid options
-   */
-  signAsync(method: string, target: RequestTarget, body: Uint8Array, options?: SignOptions): Promise<SignatureHeaders>;
 }
 
 const DEFAULT_LABEL = 'pyhms';
@@ -128,16 +121,6 @@ export function createSigner(privateKey: KeyObject): Signer {
     sign(method, target, body, options) {
       const p = prepare(method, target, body, options);
       return headersOf(p, signBytes(null, p.base, privateKey));
-    },
-    signAsync(method, target, body, options) {
-      return new Promise((resolve, reject) => {
-        // Inside the executor, so invalid options reject the promise instead of throwing.
-        const p = prepare(method, target, body, options);
-        signBytes(null, p.base, privateKey, (err, signature) => {
-          if (err) reject(signingFailed(err.message));
-          else resolve(headersOf(p, signature));
-        });
-      });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verify } from '../../../src/signing/index.js';
-import { eventually, requestEvent, startTestEngine, type TestEngine } from '../../helpers/engine.js';
+import { requestEvent, startTestEngine, type TestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
 
 describe('delivery engine: events to signed POSTs', () => {

@@ -13,9 +13,9 @@ const required = {
   HOOKPOST_SIGNING_KEY_FILE: '/run/secrets/signing-key.pem',
 };
 
-function problemsOf(env: Record<string, string>, local = false): string {
+function problemsOf(env: Record<string, string>): string {
   try {
-    loadConfig(env, { local });
+    loadConfig(env);
   } catch (err) {
     expect(err).toBeInstanceOf(HookpostError);
     expect((err as HookpostError).code).toBe(ErrorCode.CONFIG_INVALID);
@@ -127,8 +127,13 @@ describe('loadConfig', () => {
     expect(message).toContain('HOOKPOST_SIGNING_KEY_FILE: required');
   });
 
+  it('a worker needs the signing key but no API tokens', () => {
+    expect(loadConfig({ HOOKPOST_SIGNING_KEY_FILE: '/k.pem' }, { role: 'worker' }).apiTokens).toEqual([]);
+    expect(() => loadConfig({}, { role: 'worker' })).toThrow('HOOKPOST_SIGNING_KEY_FILE: required');
+  });
+
   it('local mode fills in only what is not set', () => {
-    const local = loadConfig({}, { local: true });
+    const local = loadConfig({}, { role: 'local' });
     expect(local).toMatchObject({
       apiTokens: [LOCAL_DEV_TOKEN],
       signingKeyFile: undefined,
@@ -138,7 +143,7 @@ describe('loadConfig', () => {
     });
     const explicit = loadConfig(
       { HOOKPOST_ALLOW_HTTP: 'false', HOOKPOST_API_TOKENS: 'my-own-token-00000001' },
-      { local: true },
+      { role: 'local' },
     );
     expect(explicit.allowHttp).toBe(false);
     expect(explicit.allowPrivateTargets).toBe(true);
