@@ -52,7 +52,7 @@ export interface AttemptDeps {
   readonly signer: Signer;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** How long an attempt may wait for a busy destination's slot before it is parked. Default 250 ms. */
+  /** How long an attempt may wait for a busy destination's slot before it is parked. Default 25 ms. */
   readonly maxSlotWaitMs?: number;
 }
 
@@ -79,7 +79,7 @@ const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() * 0.5));
 
 export function createAttempter(deps: AttemptDeps): Attempter {
   const { client, gate, signer, metrics, logger } = deps;
-  const maxSlotWaitMs = deps.maxSlotWaitMs ?? 250;
+  const maxSlotWaitMs = deps.maxSlotWaitMs ?? 25;
   // Parsing and normalising a URL costs more than signing; webhooks reuse few URLs.
   const targets = new Map<string, RequestTarget>();
   const waiters = new Map<string, Array<() => void>>();
