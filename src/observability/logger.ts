@@ -48,7 +48,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       name: options.name ?? 'hookpost',
       base: { pid: process.pid },
       redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -2,7 +2,7 @@
  * Queue names, job data and job options of the delivery engine. Job data carries ids and the
  * producer's event, never header values or tokens: those are read from the registry per attempt.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { RequestEvent } from '../events/index.js';
 import type { WebhookEvent } from '../registry/model.js';
@@ -40,7 +40,7 @@ export type DeliveriesJobData = DeliveryJobData | WebhookTestJobData;
  * can deduplicate. A UUID-shaped digest of the event job id and the webhook id.
  */
 export function deliveryIdOf(eventJobId: string, webhookId: string): string {
-  const h = createHash('sha256').update(eventJobId).update('\n').update(webhookId).digest('hex');
+  const h = hash('sha256', `${eventJobId}\n${webhookId}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
