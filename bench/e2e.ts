@@ -88,13 +88,16 @@ function startWorker(kind: 'hookpost' | 'naive', prefix: string, targetUrl: stri
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKPOST_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
     HOOKPOST_LOG_LEVEL: process.env.HOOKPOST_LOG_LEVEL ?? 'info',
+    HOOKPOST_SHUTDOWN_TIMEOUT: '2s',
     REDIS_URL: redisUrl,
     PREFIX: prefix,
     TARGET_URL: targetUrl,
     KEY_FILE: keyFile,
     CONCURRENCY: '64',
   };
-  return fork(kind === 'hookpost' ? workerScript : naiveScript, [], { env, stdio: 'ignore' });
+  // HOOKPOST_BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the workers.
+  const execArgv = process.env.HOOKPOST_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return fork(kind === 'hookpost' ? workerScript : naiveScript, [], { env, execArgv, stdio: 'ignore' });
 }
 
 async function stop(proc: ChildProcess): Promise<void> {

@@ -43,12 +43,19 @@ export function dummyEventOf(test: WebhookTestConfig, testId: string): RequestEv
   } as RequestEvent;
 }
 
+const MAX_PARK_MS = 60_000;
+
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<DeliveriesJobData>, token?: string) => Promise<void> {
   const { registry, webhookTests, attempter, deadLetters, metrics, logger } = deps;
 
-  /** Parked: delay the same job again; BullMQ does not count it as an attempt. */
+  /**
+   * Parked: delay the same job again; BullMQ does not count it as an attempt. A destination that
+   * stays busy is asked less and less often (doubling up to a minute): a dead endpoint with many
+   * parked deliveries must not keep the worker busy re-checking them.
+   */
   const park = async (job: Job, token: string | undefined, result: AttemptResult & { kind: 'parked' }) => {
-    await job.moveToDelayed(Date.now() + result.retryInMs, token);
+    const backoff = 2 ** Math.min(Math.max(job.attemptsStarted - job.attemptsMade - 1, 0), 6);
+    await job.moveToDelayed(Date.now() + Math.min(result.retryInMs * backoff, MAX_PARK_MS), token);
     throw new DelayedError();
   };
 
