@@ -14,7 +14,7 @@ import type { Attempter, AttemptResult } from './attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { RetryLaterError } from './errors.js';
 import type { DeliveriesJobData, DeliveryJobData, WebhookTestJobData } from './jobs.js';
-import { settle } from './settle.js';
+import { settle, settleAndRecord } from './settle.js';
 
 export interface DeliveryProcessorDeps {
   readonly registry: { getById(project: string, id: string): Promise<Webhook | null> };
@@ -46,7 +46,7 @@ export function dummyEventOf(test: WebhookTestConfig, testId: string): RequestEv
 const MAX_PARK_MS = 60_000;
 
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<DeliveriesJobData>, token?: string) => Promise<void> {
-  const { registry, webhookTests, attempter, deadLetters, metrics, logger } = deps;
+  const { registry, webhookTests, attempter, metrics, logger } = deps;
 
   /**
    * Parked: delay the same job again; BullMQ does not count it as an attempt. A destination that
@@ -79,28 +79,21 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
       target: webhook,
     });
     if (result.kind === 'parked') return park(job, token, result);
-    const { outcome } = result;
-    const next = settle(outcome, webhook.retry, failedBefore + 1, deps.retryScheduleMs);
-    if (next.action === 'delivered') {
-      metrics.deliveries.inc({ event: data.webhookEvent, outcome: 'success' });
-    } else if (next.action === 'retry') {
-      metrics.deliveries.inc({ event: data.webhookEvent, outcome: 'retrying' });
-      metrics.retriesScheduled.inc({ event: data.webhookEvent });
-      throw new RetryLaterError(outcome.message, next.delayMs);
-    } else {
-      metrics.deliveries.inc({ event: data.webhookEvent, outcome: next.outcome });
-      await deadLetters.add({
+    const next = await settleAndRecord(
+      deps,
+      {
         deliveryId: data.deliveryId,
         project: data.project,
         webhookId: webhook.id,
         webhookEvent: data.webhookEvent,
         event: data.event,
         attempts: failedBefore + 1,
-        errorCode: outcome.errorCode,
-        errorMessage: outcome.message,
-        failedAt: new Date().toISOString(),
-      });
-    }
+        outcome: result.outcome,
+      },
+      webhook.retry,
+      deps.retryScheduleMs,
+    );
+    if (next.action === 'retry') throw new RetryLaterError(result.outcome.message, next.delayMs);
   };
 
   const test = async (job: Job<DeliveriesJobData>, token: string | undefined, data: WebhookTestJobData) => {

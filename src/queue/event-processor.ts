@@ -14,7 +14,7 @@ import type { Keys } from '../registry/keys.js';
 import type { Attempter } from './attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
-import { settle } from './settle.js';
+import { settleAndRecord } from './settle.js';
 
 export interface EventProcessorDeps {
   readonly matcher: Matcher;
@@ -47,7 +47,7 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
 }
 
 export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Promise<void> {
-  const { matcher, attempter, deadLetters, deliveries, redis, keys, metrics, logger } = deps;
+  const { matcher, attempter, deliveries, redis, keys, metrics, logger } = deps;
   const maxBytes = deps.maxEventBytes ?? 1_048_576;
   const parallelism = deps.fanoutParallelism ?? 64;
 
@@ -114,30 +114,14 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
         later(m, deliveryId, 0, result.retryInMs);
         return;
       }
-      const { outcome } = result;
-      const next = settle(outcome, m.webhook.retry, 1, deps.retryScheduleMs);
-      if (next.action === 'delivered') {
-        metrics.deliveries.inc({ event: m.event, outcome: 'success' });
-        markDone(m.webhook.id);
-      } else if (next.action === 'retry') {
-        metrics.deliveries.inc({ event: m.event, outcome: 'retrying' });
-        metrics.retriesScheduled.inc({ event: m.event });
-        later(m, deliveryId, 1, next.delayMs);
-      } else {
-        metrics.deliveries.inc({ event: m.event, outcome: next.outcome });
-        await deadLetters.add({
-          deliveryId,
-          project: event.project,
-          webhookId: m.webhook.id,
-          webhookEvent: m.event,
-          event,
-          attempts: 1,
-          errorCode: outcome.errorCode,
-          errorMessage: outcome.message,
-          failedAt: new Date().toISOString(),
-        });
-        markDone(m.webhook.id);
-      }
+      const next = await settleAndRecord(
+        deps,
+        { deliveryId, project: event.project, webhookId: m.webhook.id, webhookEvent: m.event, event, attempts: 1, outcome: result.outcome },
+        m.webhook.retry,
+        deps.retryScheduleMs,
+      );
+      if (next.action === 'retry') later(m, deliveryId, 1, next.delayMs);
+      else markDone(m.webhook.id);
     });
 
     if (followUps.length > 0) await deliveries.addBulk(followUps);

@@ -3,7 +3,11 @@
  * done, retried after a delay (retry: true webhooks, on the schedule), or final (dead letter).
  */
 import type { AttemptOutcome } from '../delivery/index.js';
+import type { RequestEvent } from '../events/index.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { WebhookEvent } from '../registry/model.js';
 import { nextRetryDelayMs } from '../retry/index.js';
+import type { DeadLetterStore } from './dead-letters.js';
 
 export type Settlement =
   | { readonly action: 'delivered' }
@@ -26,4 +30,52 @@ export function settle(
   if (!retry || outcome.errorCode === 'INVALID_REQUEST') return { action: 'dead', outcome: 'failed' };
   const delayMs = nextRetryDelayMs({ failedAttempts, scheduleMs, retryAfterMs: outcome.retryAfterMs });
   return delayMs === null ? { action: 'dead', outcome: 'failed' } : { action: 'retry', delayMs };
+}
+
+/** The delivery a settlement is about. */
+export interface SettledDelivery {
+  readonly deliveryId: string;
+  readonly project: string;
+  readonly webhookId: string;
+  readonly webhookEvent: WebhookEvent;
+  readonly event: RequestEvent;
+  /** Attempts made, this one included. */
+  readonly attempts: number;
+  readonly outcome: AttemptOutcome;
+}
+
+/**
+ * Settles an attempt's outcome and does its bookkeeping: the deliveries metric, the retries metric,
+ * and the dead letter of a final failure (written before the caller's job completes). Scheduling
+ * the retry is the caller's: the fast path adds a job, the deliveries queue lets BullMQ retry.
+ */
+export async function settleAndRecord(
+  deps: { readonly metrics: Metrics; readonly deadLetters: DeadLetterStore },
+  delivery: SettledDelivery,
+  retry: boolean,
+  scheduleMs: readonly number[],
+): Promise<Settlement> {
+  const { metrics } = deps;
+  const { webhookEvent: event, outcome } = delivery;
+  const next = settle(outcome, retry, delivery.attempts, scheduleMs);
+  if (next.action === 'delivered') {
+    metrics.deliveries.inc({ event, outcome: 'success' });
+  } else if (next.action === 'retry') {
+    metrics.deliveries.inc({ event, outcome: 'retrying' });
+    metrics.retriesScheduled.inc({ event });
+  } else {
+    metrics.deliveries.inc({ event, outcome: next.outcome });
+    await deps.deadLetters.add({
+      deliveryId: delivery.deliveryId,
+      project: delivery.project,
+      webhookId: delivery.webhookId,
+      webhookEvent: event,
+      event: delivery.event,
+      attempts: delivery.attempts,
+      errorCode: outcome.errorCode,
+      errorMessage: outcome.message,
+      failedAt: new Date().toISOString(),
+    });
+  }
+  return next;
 }
