@@ -3,11 +3,9 @@
  * done, retried after a delay (retry: true webhooks, on the schedule), or final (dead letter).
  */
 import type { AttemptOutcome } from '../delivery/index.js';
-import type { RequestEvent } from '../events/index.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { WebhookEvent } from '../registry/model.js';
 import { nextRetryDelayMs } from '../retry/index.js';
-import type { DeadLetterStore } from './dead-letters.js';
+import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
 
 export type Settlement =
   | { readonly action: 'delivered' }
@@ -32,17 +30,10 @@ export function settle(
   return delayMs === null ? { action: 'dead', outcome: 'failed' } : { action: 'retry', delayMs };
 }
 
-/** The delivery a settlement is about. */
-export interface SettledDelivery {
-  readonly deliveryId: string;
-  readonly project: string;
-  readonly webhookId: string;
-  readonly webhookEvent: WebhookEvent;
-  readonly event: RequestEvent;
-  /** Attempts made, this one included. */
-  readonly attempts: number;
+/** The delivery a settlement is about (`attempts`: this one included). */
+export type SettledDelivery = Pick<DeadLetter, 'deliveryId' | 'project' | 'webhookId' | 'webhookEvent' | 'event' | 'attempts'> & {
   readonly outcome: AttemptOutcome;
-}
+};
 
 /**
  * Settles an attempt's outcome and does its bookkeeping: the deliveries metric, the retries metric,
