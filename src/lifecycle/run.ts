@@ -52,12 +52,6 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
     die(err instanceof Error ? err.message : String(err), 2);
   }
   const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}` });
-  let key: KeyObject;
-  try {
-    key = loadKey(config, logger);
-  } catch (err) {
-    die(err instanceof HookpostError ? `${err.message} (${err.code})` : String(err));
-  }
   if (role === 'local') {
     try {
       await pingRedis(config.redisUrl, 2_000);
@@ -69,6 +63,12 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
     }
   }
 
+  let key: KeyObject;
+  try {
+    key = loadKey(config, logger);
+  } catch (err) {
+    die(err instanceof HookpostError ? `${err.message} (${err.code})` : String(err));
+  }
   const services = createServices(config, logger, key);
   const components: Closable[] = [{ name: 'services', close: () => services.close() }];
 
