@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../helpers/index.js';
-import { spawnWorker } from '../../helpers/processes.js';
+import { spawnWorker, writeSigningKey } from '../../helpers/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-startup-'));
 const rsaKey = join(dir, 'rsa.pem');
@@ -36,6 +36,23 @@ describe('process startup', () => {
     const worker = spawnWorker('api', { HOOKPOST_SIGNING_KEY_FILE: rsaKey });
     expect(await worker.exited).toBe(2);
     expect(worker.stderr()).toContain('HOOKPOST_API_TOKENS: required');
+  });
+
+  it('the API process serves, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const api = spawnWorker('api', {
+      HOOKPOST_REDIS_URL: inject('redisUrl'),
+      HOOKPOST_SIGNING_KEY_FILE: writeSigningKey().path,
+      HOOKPOST_API_TOKENS: 'test-token-0123456789',
+      HOOKPOST_API_HOST: '127.0.0.1',
+      HOOKPOST_API_PORT: String(port),
+    });
+    await api.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening'));
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const unauthorized = await fetch(`http://127.0.0.1:${port}/v2.1/projects/demo/webhooks`);
+    expect(unauthorized.status).toBe(401);
+    api.proc.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
   });
 
   it('the local quickstart says in one line how to start Redis when none answers', async () => {
