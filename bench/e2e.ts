@@ -22,7 +22,7 @@ import { createKeys, createRegistry } from '../src/registry/index.js';
 const quick = process.argv.includes('--quick');
 /** `--only=full,paced,fanout,big,registry,isolation` runs some scenarios only. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const runs_ = (name: string) => !only || only.includes(name);
+const wanted = (name: string) => !only || only.includes(name);
 const redisUrl = process.env.HOOKPOST_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const workerScript = join(here, '..', 'workers', 'worker.js');
@@ -280,7 +280,7 @@ async function main() {
   console.log(`hookpost e2e benchmark — node ${process.version}, ${new Date().toISOString()}, ${n} events per throughput run`);
 
   const rounds = quick ? 1 : 2;
-  if (runs_('full')) {
+  if (wanted('full')) {
   const hook: number[] = [];
   const naive: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -291,17 +291,17 @@ async function main() {
   console.log(`full speed: hookpost ${hook.join(', ')}/s; naive baseline ${naive.join(', ')}/s; ratio (best) ${(best(hook) / best(naive)).toFixed(2)}x`);
   }
 
-  for (const kind of runs_('paced') ? (['hookpost', 'naive'] as const) : []) {
+  for (const kind of wanted('paced') ? (['hookpost', 'naive'] as const) : []) {
     const p = await paced(kind, receiver, 1_000, quick ? 5 : 10);
     console.log(`paced 1,000 events/s (${kind}): p50 ${p.p50} ms, p99 ${p.p99} ms (${p.delivered}/${p.expected} delivered)`);
   }
 
-  if (runs_('fanout')) {
+  if (wanted('fanout')) {
     const fan = await fanout(receiver, 1_000, 3);
     console.log(`fan-out: one event matching 1,000 webhooks delivered in ${fan.join(', ')} ms`);
   }
 
-  if (runs_('big')) {
+  if (wanted('big')) {
     const big = await fullSpeed('hookpost', receiver, quick ? 3_000 : 10_000, undefined, {
       include_result: true,
       result: { text: 'x'.repeat(16_000) },
@@ -309,7 +309,7 @@ async function main() {
     console.log(`16 kB results at full speed: ${big.perSecond}/s, worker max RSS ${big.rssMb} MB`);
   }
 
-  if (runs_('registry')) {
+  if (wanted('registry')) {
     const others = quick ? 10_000 : 100_000;
     const empty = await fullSpeed('hookpost', receiver, n);
     const crowded = await fullSpeed('hookpost', receiver, n, (prefix) => registerOthers(prefix, others, `${receiver.url}/other`));
@@ -318,7 +318,7 @@ async function main() {
     );
   }
 
-  if (runs_('isolation')) {
+  if (wanted('isolation')) {
     const iso = await paced('hookpost', receiver, 1_000, quick ? 5 : 10, { dead, share: 0.1 });
     console.log(`isolation: 10% of events to a dead endpoint (never answers, timeout 10 s): healthy p50 ${iso.p50} ms, p99 ${iso.p99} ms (${iso.delivered}/${iso.expected})`);
   }
