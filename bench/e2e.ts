@@ -291,10 +291,20 @@ async function main() {
   console.log(`full speed: hookpost ${hook.join(', ')}/s; naive baseline ${naive.join(', ')}/s; ratio (best) ${(best(hook) / best(naive)).toFixed(2)}x`);
   }
 
-  for (const kind of wanted('paced') ? (['hookpost', 'naive'] as const) : []) {
-    const p = await paced(kind, receiver, 1_000, quick ? 5 : 10);
-    console.log(`paced 1,000 events/s (${kind}): p50 ${p.p50} ms, p99 ${p.p99} ms (${p.delivered}/${p.expected} delivered)`);
+  if (wanted('paced')) {
+    // Interleaved twice: the first paced run of a bench process is the slowest, whoever runs it.
+    const best: Record<string, { p50: number; p99: number; delivered: number; expected: number }> = {};
+    for (const kind of ['hookpost', 'naive', 'naive', 'hookpost'] as const) {
+      const p = await paced(kind, receiver, 1_000, quick ? 5 : 10);
+      console.log(`  paced 1,000 events/s (${kind}): p50 ${p.p50} ms, p99 ${p.p99} ms (${p.delivered}/${p.expected} delivered)`);
+      const prev = best[kind];
+      if (!prev || p.p99 < prev.p99) best[kind] = p;
+    }
+    for (const [kind, p] of Object.entries(best)) {
+      console.log(`paced 1,000 events/s (${kind}, better of 2): p50 ${p.p50} ms, p99 ${p.p99} ms`);
+    }
   }
+
 
   if (wanted('fanout')) {
     const fan = await fanout(receiver, 1_000, 3);
