@@ -5,6 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
+import { afterEach, inject } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { type Producer, createProducer } from '../../src/events/index.js';
 import { createServices, createWorkerEngine, type Services } from '../../src/lifecycle/services.js';
@@ -176,4 +177,25 @@ export async function metricValue(t: TestEngine, name: string, labels: Record<st
     .filter((v) => String(type) !== 'histogram' || (v as { metricName?: string }).metricName === `${name}_count`)
     .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Per-test cleanup for a describe block: `defer(fn)` runs after the test (last registered first);
+ * `engine(env)` starts a test engine that is closed then.
+ */
+export function useTestScope() {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    defer(cleanup: () => unknown) {
+      cleanups.push(cleanup);
+    },
+    async engine(env: Record<string, string> = {}): Promise<TestEngine> {
+      const t = await startTestEngine(inject('redisUrl'), env);
+      cleanups.push(() => t.close());
+      return t;
+    },
+  };
 }

@@ -4,32 +4,24 @@
  * bodies are harmless, and a slow receiver does not hold up healthy ones.
  */
 import { type Server, createServer } from 'node:http';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
   metricValue,
   requestEvent,
   sleep,
-  startTestEngine,
   type TestEngine,
+  useTestScope,
 } from '../../helpers/engine.js';
 import { freePort, type Reply, startReceiver } from '../../helpers/index.js';
 
 const EVENT = 'deployment_request_completed';
 
 describe('failed attempts and what counts as success', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const engine = async (env: Record<string, string> = {}) => {
-    const t = await startTestEngine(inject('redisUrl'), env);
-    cleanups.push(() => t.close());
-    return t;
-  };
+  const { defer, engine } = useTestScope();
   const receiver = async (reply: (path: string, n: number) => Reply) => {
     const r = await startReceiver((req, n) => reply(req.path, n));
-    cleanups.push(() => r.close());
+    defer(() => r.close());
     return r;
   };
   const attemptLines = (t: TestEngine) => t.logs.filter((l) => l.msg === 'delivery attempted');
@@ -75,7 +67,7 @@ describe('failed attempts and what counts as success', () => {
     });
     server.keepAliveTimeout = 100;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
+    defer(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });

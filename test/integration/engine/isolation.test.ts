@@ -3,28 +3,20 @@
  * its deliveries parked on the deliveries queue instead of holding the fast path, and parked
  * deliveries are still delivered once, with their first attempt's number and id.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
   metricValue,
   requestEvent,
-  startTestEngine,
+  useTestScope,
 } from '../../helpers/engine.js';
 import { type Receiver, type Reply, startReceiver } from '../../helpers/index.js';
 
 describe('isolation: busy and failing destinations are parked', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const engine = async (env: Record<string, string> = {}) => {
-    const t = await startTestEngine(inject('redisUrl'), env);
-    cleanups.push(() => t.close());
-    return t;
-  };
+  const { defer, engine } = useTestScope();
   const receiver = async (reply: () => Reply): Promise<Receiver> => {
     const r = await startReceiver(() => reply());
-    cleanups.push(() => r.close());
+    defer(() => r.close());
     return r;
   };
 

@@ -3,15 +3,15 @@
  * schedule's bounds, isolation of a retry from the other webhooks of the event, webhooks changed
  * between attempts, dead letters and their re-drive. The helper's schedule is 100ms,200ms,300ms.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redriveDeadLetter } from '../../../src/queue/enqueue.js';
 import {
   eventually,
   metricValue,
   requestEvent,
   sleep,
-  startTestEngine,
   type TestEngine,
+  useTestScope,
   verifyRecorded,
 } from '../../helpers/engine.js';
 import { type Receiver, type Reply, startReceiver } from '../../helpers/index.js';
@@ -19,20 +19,12 @@ import { type Receiver, type Reply, startReceiver } from '../../helpers/index.js
 const EVENT = 'deployment_request_completed';
 
 describe('retries, dead letters and re-drives', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const engine = async (env: Record<string, string> = {}) => {
-    const t = await startTestEngine(inject('redisUrl'), env);
-    cleanups.push(() => t.close());
-    return t;
-  };
+  const { defer, engine } = useTestScope();
   const receiver = async (replies: Reply[] | ((n: number, path: string) => Reply)) => {
     const r = await startReceiver((req, n) =>
       typeof replies === 'function' ? replies(n, req.path) : (replies[n] ?? replies[replies.length - 1] ?? {}),
     );
-    cleanups.push(() => r.close());
+    defer(() => r.close());
     return r;
   };
   const deliveries = (t: TestEngine, outcome: string) =>

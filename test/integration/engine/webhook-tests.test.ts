@@ -3,7 +3,7 @@
  * deliveries worker sends a signed dummy event of the requested kind with the test's headers, and
  * the test ends `completed` or `failed` with the same messages as deliveries.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueWebhookTest } from '../../../src/queue/enqueue.js';
 import type { WebhookTestCreate, WebhookTestDetail } from '../../../src/registry/index.js';
 import type { WebhookEvent } from '../../../src/registry/model.js';
@@ -12,8 +12,8 @@ import {
   eventually,
   metricValue,
   sleep,
-  startTestEngine,
   type TestEngine,
+  useTestScope,
   verifyRecorded,
 } from '../../helpers/engine.js';
 import { freePort, type Receiver, type Reply, startReceiver } from '../../helpers/index.js';
@@ -21,18 +21,10 @@ import { freePort, type Receiver, type Reply, startReceiver } from '../../helper
 const PROTECTED = 'Token webhook-test-secret-0042';
 
 describe('webhook tests', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const engine = async (env: Record<string, string> = {}) => {
-    const t = await startTestEngine(inject('redisUrl'), env);
-    cleanups.push(() => t.close());
-    return t;
-  };
+  const { defer, engine } = useTestScope();
   const receiver = async (replies: Reply[] = [{ status: 204 }]): Promise<Receiver> => {
     const r = await startReceiver((_req, n) => replies[n] ?? replies[replies.length - 1] ?? {});
-    cleanups.push(() => r.close());
+    defer(() => r.close());
     return r;
   };
   /** Stores and queues a test, as the API does. */
