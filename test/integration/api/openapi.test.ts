@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJsonSchema } from '../../../src/api/openapi.js';
 import { createApiSchemas } from '../../../src/api/schemas.js';
+import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
 import { type Harness, startApi } from './app-harness.js';
 
 describe('OpenAPI document', () => {
@@ -74,15 +75,7 @@ describe('OpenAPI document', () => {
     const doc = await fetchDocument();
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(doc.components.schemas.WebhookCreate);
-    const seed = {
-      name: 'webhook-1',
-      url: 'https://callback-url-webhook-1.com',
-      headers: [{ key: 'Authorization', value: 'Token 123', protected: true }],
-      object_type: 'deployment',
-      object_name: 'deployment-1',
-      version: 'v1',
-      event: 'deployment_request_finished',
-    };
+    const seed = SEED_WEBHOOK_CREATE;
     expect(validate(seed)).toBe(true);
     for (const bad of [
       { ...seed, extra: 1 },

@@ -1,18 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
 import { type Harness, startApi } from './app-harness.js';
 
 const BASE = '/v2.1/projects/project-1/webhooks';
 
-/** The `webhooks_create` request example of seeds/000_*. */
-const SEED_CREATE = {
-  name: 'webhook-1',
-  url: 'https://callback-url-webhook-1.com',
-  headers: [{ key: 'Authorization', value: 'Token 123', protected: true }],
-  object_type: 'deployment',
-  object_name: 'deployment-1',
-  version: 'v1',
-  event: 'deployment_request_finished',
-};
+const SEED_CREATE = SEED_WEBHOOK_CREATE;
 
 const minimal = (overrides: Record<string, unknown> = {}) => ({
   name: 'w',

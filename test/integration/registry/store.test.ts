@@ -4,19 +4,12 @@ import { ErrorCode, hasCode } from '../../../src/errors.js';
 import { createKeys, type Keys } from '../../../src/registry/keys.js';
 import { type RegistryNotice, parseRegistryNotice } from '../../../src/registry/notice.js';
 import { type Registry, type WebhookCreate, createRegistry } from '../../../src/registry/store.js';
+import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
 import { uniquePrefix } from '../../helpers/index.js';
 
 const P = 'project-1';
 
-const base: WebhookCreate = {
-  name: 'webhook-1',
-  url: 'https://callback-url-webhook-1.com',
-  headers: [{ key: 'Authorization', value: 'Token 123', protected: true }],
-  object_type: 'deployment',
-  object_name: 'deployment-1',
-  version: 'v1',
-  event: 'deployment_request_finished',
-};
+const base: WebhookCreate = { ...SEED_WEBHOOK_CREATE, headers: [...SEED_WEBHOOK_CREATE.headers] };
 
 describe('webhook registry store', () => {
   let redis: Redis;
