@@ -16,24 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LOCAL_DEV_TOKEN } from '../config/index.js';
 import { createProducer } from '../src/events/index.js';
+import { redisAnswers } from '../src/lifecycle/redis-probe.js';
 import { verify } from '../src/signing/verify.js';
 
 const redisUrl = process.env.HOOKPOST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const localScript = fileURLToPath(new URL('../workers/local.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -52,7 +40,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function main(): Promise<number> {
-  if (!(await redisAnswers())) {
+  if (!(await redisAnswers(redisUrl))) {
     process.stderr.write(
       `demo: cannot reach Redis at ${redisUrl}. Start one with \`redis-server --daemonize yes\` (or \`docker run -d -p 6379:6379 redis:7\`).\n`,
     );

@@ -5,7 +5,6 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { type Config, LOCAL_DEV_TOKEN, loadConfig } from '../../config/index.js';
 import { buildApp } from '../api/index.js';
 import { deadLetterRoutes } from '../api/routes/dead-letters.js';
@@ -14,7 +13,9 @@ import { type Logger, createLogger } from '../observability/logger.js';
 import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
 import { loadOrCreateLocalKey, loadSigningKey } from '../signing/index.js';
 import { buildHealthApp } from './health-app.js';
-import { createServices, createWorkerEngine } from './services.js';
+import { redisAnswers } from './redis-probe.js';
+import { createEngine } from '../queue/engine.js';
+import { createServices } from './services.js';
 import { type Closable, handleShutdown } from './shutdown.js';
 
 export type Role = 'api' | 'worker' | 'local';
@@ -32,18 +33,6 @@ function loadKey(config: Config, logger: Logger): KeyObject {
   return local.key;
 }
 
-/** Resolves when Redis answers, or rejects after `timeoutMs`. */
-async function pingRedis(url: string, timeoutMs: number): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-}
-
 export async function runProcess(role: Role, env: Record<string, string | undefined>): Promise<void> {
   let config: Config;
   try {
@@ -53,9 +42,7 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   }
   const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}` });
   if (role === 'local') {
-    try {
-      await pingRedis(config.redisUrl, 2_000);
-    } catch {
+    if (!(await redisAnswers(config.redisUrl))) {
       die(
         `cannot reach Redis at ${config.redisUrl}. Start one with \`redis-server --daemonize yes\` ` +
           '(or `docker run -d -p 6379:6379 redis:7`), or point HOOKPOST_REDIS_URL at yours.',
@@ -73,7 +60,7 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   const components: Closable[] = [{ name: 'services', close: () => services.close() }];
 
   if (role === 'worker' || role === 'local') {
-    const engine = createWorkerEngine(services);
+    const engine = createEngine(services);
     await engine.start();
     components.push({ name: 'engine', close: () => engine.close() });
   }

@@ -10,7 +10,7 @@ import type { Config } from '../../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type DeadLetterStore, createDeadLetterStore } from '../queue/dead-letters.js';
-import { type Engine, bullConnection, createEngine, snapshotQueue } from '../queue/engine.js';
+import { bullConnection, snapshotQueue } from '../queue/engine.js';
 import { DELIVERIES_QUEUE, type DeliveriesJobData } from '../queue/jobs.js';
 import {
   type Keys,
@@ -84,8 +84,4 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
       });
     },
   };
-}
-
-export function createWorkerEngine(services: Services): Engine {
-  return createEngine(services);
 }
