@@ -17,6 +17,8 @@ export const ErrorCode = {
   SIGNING_KEY_INVALID: 'HOOKPOST_ERR_SIGNING_KEY_INVALID',
   /** Signing a delivery failed. */
   SIGNING_FAILED: 'HOOKPOST_ERR_SIGNING_FAILED',
+  /** A webhook secret is empty, or `whsec_` followed by something that is not non-empty padded base64. */
+  WEBHOOK_SECRET_INVALID: 'HOOKPOST_ERR_WEBHOOK_SECRET_INVALID',
   /** A producer event does not match the event schema. */
   EVENT_INVALID: 'HOOKPOST_ERR_EVENT_INVALID',
   /** An API request body, parameter or query is invalid. */

@@ -1,6 +1,7 @@
 /**
- * Signing: what the delivery path needs to send signed requests (SPEC §4), the key loader, and the
- * receiver-side verifier (also published alone as `hookpost/verify`).
+ * Signing: what the delivery path needs to send signed requests (SPEC §4) and the Standard Webhooks
+ * headers (SPEC §11), the key loader, and the receiver-side verifiers (also published alone as
+ * `hookpost/verify`).
  */
 export { contentDigest, type DigestAlgorithm } from './content-digest.js';
 export {
@@ -20,12 +21,30 @@ export {
   serializeSignatureParams,
 } from './signature-base.js';
 export { type SignOptions, type SignatureHeaders, type Signer, createSigner, keyIdOf } from './signer.js';
+export {
+  SECRET_ROTATION_OVERLAP_MS,
+  STANDARD_WEBHOOK_SECRET_PREFIX,
+  type SecretKey,
+  type StandardWebhookHeaders,
+  type StandardWebhookInput,
+  type StoredWebhookSecrets,
+  activeSecrets,
+  decodeSecret,
+  standardWebhookHeaders,
+} from './standard-webhooks.js';
 export { type RequestTarget, requestTarget } from './target.js';
 export {
+  STANDARD_WEBHOOK_FAILURE_REASONS,
+  type StandardWebhookFailureReason,
+  type StandardWebhookRequest,
+  type StandardWebhookResult,
+  type StandardWebhookSecret,
+  type StandardWebhookVerifyOptions,
   VERIFY_FAILURE_REASONS,
   type VerifyFailureReason,
   type VerifyOptions,
   type VerifyRequest,
   type VerifyResult,
   verify,
+  verifyStandardWebhook,
 } from './verify.js';
