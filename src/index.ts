@@ -21,5 +21,12 @@ export {
   type VerifyOptions,
   type VerifyRequest,
   type VerifyResult,
+  verifyStandardWebhook,
+  STANDARD_WEBHOOK_FAILURE_REASONS,
+  type StandardWebhookFailureReason,
+  type StandardWebhookRequest,
+  type StandardWebhookResult,
+  type StandardWebhookSecret,
+  type StandardWebhookVerifyOptions,
 } from './signing/verify.js';
 export type { ObjectType, Webhook, WebhookEvent, WebhookHeader } from './registry/model.js';

@@ -5,6 +5,9 @@
  * `created` window, `expires`, keyid and alg, then the Ed25519 signature (RFC 8032) over the RFC 9421
  * signature base rebuilt from the received request.
  *
+ * It also verifies the Standard Webhooks headers hookpost sends beside them (SPEC §11):
+ * {@link verifyStandardWebhook}.
+ *
  * Runs in any JavaScript runtime (Node, Deno, Bun, browsers, edge workers): it imports nothing from
  * `node:`; it uses WebCrypto (`globalThis.crypto.subtle`) and @noble/ed25519.
  */
@@ -373,4 +376,168 @@ function rawFromPem(pem: string): Uint8Array {
     throw new TypeError('publicKey is not an Ed25519 public key');
   }
   return der.slice(SPKI_PREFIX.length);
+}
+
+/** Every reason {@link verifyStandardWebhook} can give for rejecting a request. */
+export const STANDARD_WEBHOOK_FAILURE_REASONS = [
+  'missing_headers',
+  'malformed',
+  'timestamp_too_old',
+  'timestamp_in_future',
+  'bad_signature',
+] as const;
+
+/**
+ * Why a request was rejected by {@link verifyStandardWebhook}:
+ * - `missing_headers`: `webhook-id`, `webhook-timestamp` or `webhook-signature` is absent or empty.
+ * - `malformed`: `webhook-timestamp` is not whole unix seconds, `webhook-id` contains `.`, or a header
+ *   contains a line break.
+ * - `timestamp_too_old` / `timestamp_in_future`: `webhook-timestamp` is more than `toleranceSeconds` away.
+ * - `bad_signature`: no `v1,` signature in `webhook-signature` matches any of the secrets.
+ */
+export type StandardWebhookFailureReason = (typeof STANDARD_WEBHOOK_FAILURE_REASONS)[number];
+
+/** The received request, as the receiver saw it. */
+export interface StandardWebhookRequest {
+  /** The request headers (a Fetch `Headers` or Node's `IncomingHttpHeaders`-like record); any casing. */
+  headers: VerifyRequest['headers'];
+  /** The exact body bytes received (a string is taken as UTF-8). */
+  body: Uint8Array | string;
+}
+
+/**
+ * A webhook secret: `whsec_<base64>` (the decoded bytes are the key), any other string (its UTF-8
+ * bytes are the key), or the raw key bytes.
+ */
+export type StandardWebhookSecret = string | Uint8Array;
+
+/** How to verify: one secret, or several (e.g. the old and the new one while you rotate). */
+export type StandardWebhookVerifyOptions = (
+  | { secret: StandardWebhookSecret; secrets?: undefined }
+  | { secrets: readonly StandardWebhookSecret[]; secret?: undefined }
+) & {
+  /** Accept a `webhook-timestamp` at most this many seconds before or after `now`. Default 300 (5 min). */
+  toleranceSeconds?: number;
+  /** Clock, in milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
+};
+
+/** The outcome of {@link verifyStandardWebhook}; on success, the id (deduplicate on it) and the timestamp. */
+export type StandardWebhookResult =
+  | { ok: true; id: string; timestamp: number }
+  | { ok: false; reason: StandardWebhookFailureReason; message: string };
+
+const DEFAULT_TOLERANCE_SECONDS = 300;
+const STANDARD_WEBHOOK_SECRET_PREFIX = 'whsec_';
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
+const HMAC_SHA256_BYTES = 32;
+// WebCrypto's CryptoKey, named through the API because the DOM typings are not loaded here.
+type HmacKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
+
+/**
+ * Verifies the Standard Webhooks signature of a request (Standard Webhooks specification v1.0.0,
+ * "Verifying signatures"; SPEC §11): HMAC-SHA256 over `"{webhook-id}.{webhook-timestamp}.{body}"`,
+ * accepted when any `v1,` signature of the space-separated `webhook-signature` list matches any of the
+ * secrets (other versions, such as `v1a`, are ignored), compared in constant time, and only when
+ * `webhook-timestamp` is within `toleranceSeconds` of `now`. A rejected request is a result, not an
+ * exception. Only trust the body after `ok: true`; deduplicate on `id`.
+ *
+ * @throws TypeError when no secret is given, a secret is empty, or a `whsec_` secret is not padded
+ *   standard base64 (configuration errors)
+ */
+export async function verifyStandardWebhook(
+  request: StandardWebhookRequest,
+  options: StandardWebhookVerifyOptions,
+): Promise<StandardWebhookResult> {
+  const keys = await importHmacKeys(options.secrets ?? (options.secret === undefined ? [] : [options.secret]));
+  let headers: Map<string, string>;
+  try {
+    headers = normalizeHeaders(request.headers);
+  } catch (err) {
+    if (err instanceof Rejection) return { ok: false, reason: 'malformed', message: err.message };
+    throw err;
+  }
+  const id = headers.get('webhook-id');
+  const timestampHeader = headers.get('webhook-timestamp');
+  const signatureHeader = headers.get('webhook-signature');
+  if (!id || !timestampHeader || !signatureHeader) {
+    return {
+      ok: false,
+      reason: 'missing_headers',
+      message: 'the request needs webhook-id, webhook-timestamp and webhook-signature headers',
+    };
+  }
+  // The spec keeps "." out of the id: it delimits the signed content.
+  if (id.includes('.')) return { ok: false, reason: 'malformed', message: 'webhook-id contains "."' };
+  if (!/^[0-9]{1,15}$/.test(timestampHeader)) {
+    return { ok: false, reason: 'malformed', message: 'webhook-timestamp is not whole unix seconds' };
+  }
+  const timestamp = Number(timestampHeader);
+  const nowSeconds = (options.now ?? Date.now)() / 1000;
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  if (timestamp < nowSeconds - toleranceSeconds) {
+    return { ok: false, reason: 'timestamp_too_old', message: `webhook-timestamp is more than ${toleranceSeconds} s old` };
+  }
+  if (timestamp > nowSeconds + toleranceSeconds) {
+    return {
+      ok: false,
+      reason: 'timestamp_in_future',
+      message: `webhook-timestamp is more than ${toleranceSeconds} s in the future`,
+    };
+  }
+
+  const candidates = v1Signatures(signatureHeader);
+  if (candidates.length === 0) {
+    return { ok: false, reason: 'bad_signature', message: 'webhook-signature has no v1 signature of 32 bytes' };
+  }
+  const body = typeof request.body === 'string' ? utf8.encode(request.body) : request.body;
+  const prefix = utf8.encode(`${id}.${timestampHeader}.`);
+  const content = new Uint8Array(prefix.length + body.length);
+  content.set(prefix);
+  content.set(body, prefix.length);
+  for (const key of keys) {
+    const expected = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', key, content));
+    for (const candidate of candidates) {
+      if (equalBytes(expected, candidate)) return { ok: true, id, timestamp };
+    }
+  }
+  return { ok: false, reason: 'bad_signature', message: 'no v1 signature matches the secret' };
+}
+
+/** The decoded `v1,<base64>` entries of a `webhook-signature` list; other versions and junk are skipped. */
+function v1Signatures(header: string): Uint8Array[] {
+  const signatures: Uint8Array[] = [];
+  // Split on any whitespace, and drop a trailing "," left where a repeated header was joined with ", ".
+  for (const entry of header.split(/\s+/)) {
+    if (!entry.startsWith('v1,')) continue;
+    const bytes = decodeBase64(entry.endsWith(',') ? entry.slice(3, -1) : entry.slice(3));
+    if (bytes?.length === HMAC_SHA256_BYTES) signatures.push(bytes);
+  }
+  return signatures;
+}
+
+async function importHmacKeys(secrets: readonly StandardWebhookSecret[]): Promise<HmacKey[]> {
+  if (secrets.length === 0) throw new TypeError('verifyStandardWebhook needs a secret');
+  return Promise.all(
+    secrets.map((secret) =>
+      globalThis.crypto.subtle.importKey('raw', hmacKeyBytes(secret), HMAC_SHA256, false, ['sign']),
+    ),
+  );
+}
+
+/** The key bytes of a secret, by the same rule as the sender's `decodeSecret`. */
+function hmacKeyBytes(secret: StandardWebhookSecret): Uint8Array {
+  if (typeof secret !== 'string') {
+    if (secret.length === 0) throw new TypeError('a webhook secret cannot be empty');
+    return secret;
+  }
+  if (!secret.startsWith(STANDARD_WEBHOOK_SECRET_PREFIX)) {
+    if (secret === '') throw new TypeError('a webhook secret cannot be empty');
+    return utf8.encode(secret);
+  }
+  const bytes = decodeBase64(secret.slice(STANDARD_WEBHOOK_SECRET_PREFIX.length));
+  if (bytes === undefined || bytes.length === 0) {
+    throw new TypeError('a "whsec_" webhook secret must be followed by non-empty padded standard base64');
+  }
+  return bytes;
 }
