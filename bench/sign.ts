@@ -1,7 +1,9 @@
 /**
  * Signing throughput, one thread: full `Signer.sign()` calls (Content-Digest + signature base +
  * Ed25519), and Content-Digest alone, for 1 KB and 16 KB bodies; bare node:crypto Ed25519 as the
- * floor; receiver-side `verify()` (@noble/ed25519 on WebCrypto) for information.
+ * floor; receiver-side `verify()` (@noble/ed25519 on WebCrypto) for information. Standard Webhooks
+ * headers (SPEC §11: HMAC-SHA256 per secret, secrets decoded once) at 1 KB with one secret and with two
+ * (a rotation), and the receiver's `verifyStandardWebhook()`.
  *
  * The machine is shared, so every figure is taken in short interleaved rounds after a warm-up and
  * reported as the best round (closest to an idle core) and the median round.
@@ -10,7 +12,15 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { verifyAsync } from '@noble/ed25519';
-import { contentDigest, createSigner, requestTarget, verify } from '../src/signing/index.js';
+import {
+  contentDigest,
+  createSigner,
+  decodeSecret,
+  requestTarget,
+  standardWebhookHeaders,
+  verify,
+  verifyStandardWebhook,
+} from '../src/signing/index.js';
 
 const ROUNDS = 10;
 const ROUND_MS = 150;
@@ -32,6 +42,16 @@ const request = {
   body: body1k,
 };
 const verifyOptions = { publicKey: signer.publicKeyPem };
+const webhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const secretKeys = [decodeSecret(webhookSecret)];
+const rotationKeys = [decodeSecret(webhookSecret), decodeSecret('whsec_b2xkLXNlY3JldC1ieXRlcy1mb3ItaG9va3Bvc3Qh')];
+const deliveryId = '6f1c9b2e-5d0a-4c1e-9d55-0f3a2b7c8e91';
+const standardWebhookRequest = {
+  headers: { ...standardWebhookHeaders({ id: deliveryId, timestampSeconds: nowSeconds(), body: body1k, secrets: secretKeys }) },
+  body: body1k,
+};
+// Far from the signing time is fine: the bench measures the HMAC, not the clock window.
+const standardWebhookVerifyOptions = { secret: webhookSecret, toleranceSeconds: 86_400 };
 
 type Op = () => unknown;
 const cases: Array<{ name: string; op: Op; bytes?: number; async?: boolean; batch?: number }> = [
@@ -40,9 +60,26 @@ const cases: Array<{ name: string; op: Op; bytes?: number; async?: boolean; batc
   { name: 'bare Ed25519 sign, 480 B (node:crypto)', op: () => sign(null, typicalBase, privateKey) },
   { name: 'Content-Digest sha-512, 1 KB', op: () => contentDigest(body1k), bytes: body1k.length },
   { name: 'Content-Digest sha-512, 16 KB', op: () => contentDigest(body16k), bytes: body16k.length },
+  {
+    name: 'Standard Webhooks headers 1 KB, 1 secret (HMAC-SHA256)',
+    op: () => standardWebhookHeaders({ id: deliveryId, timestampSeconds: nowSeconds(), body: body1k, secrets: secretKeys }),
+  },
+  {
+    name: 'Standard Webhooks headers 1 KB, 2 secrets (rotation)',
+    op: () => standardWebhookHeaders({ id: deliveryId, timestampSeconds: nowSeconds(), body: body1k, secrets: rotationKeys }),
+  },
   { name: 'verify() 1 KB (hookpost/verify)', op: () => verify(request, verifyOptions), async: true },
+  {
+    name: 'verifyStandardWebhook() 1 KB (hookpost/verify, WebCrypto)',
+    op: () => verifyStandardWebhook(standardWebhookRequest, standardWebhookVerifyOptions),
+    async: true,
+  },
   { name: '@noble/ed25519 verifyAsync, 480 B', op: () => verifyAsync(signatureBytes, typicalBase, publicKeyBytes), async: true },
 ];
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
 
 function jsonBody(bytes: number): Buffer {
   const filler = 'x'.repeat(bytes - '{"event":"deployment_request_completed","result":""}'.length);
@@ -71,6 +108,8 @@ async function round(op: Op, isAsync: boolean, durationMs: number, opsPerCall = 
 
 const check = await verify(request, verifyOptions);
 if (!check.ok) throw new Error(`bench request does not verify: ${check.reason}`);
+const standardWebhookCheck = await verifyStandardWebhook(standardWebhookRequest, standardWebhookVerifyOptions);
+if (!standardWebhookCheck.ok) throw new Error(`bench Standard Webhooks request does not verify: ${standardWebhookCheck.reason}`);
 
 const loadAtStart = loadavg()
   .map((load) => load.toFixed(2))
