@@ -473,7 +473,8 @@ export async function verifyStandardWebhook(
     return { ok: false, reason: 'malformed', message: 'webhook-timestamp is not whole unix seconds' };
   }
   const timestamp = Number(timestampHeader);
-  const nowSeconds = (options.now ?? Date.now)() / 1000;
+  // Whole seconds, as the reference library counts them.
+  const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
   const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (timestamp < nowSeconds - toleranceSeconds) {
     return { ok: false, reason: 'timestamp_too_old', message: `webhook-timestamp is more than ${toleranceSeconds} s old` };
