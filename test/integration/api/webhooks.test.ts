@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
-import { type Harness, startApi } from './app-harness.js';
+import { AUTH, type Harness, startApi } from './app-harness.js';
 
 const BASE = '/v2.1/projects/project-1/webhooks';
 
@@ -271,5 +271,45 @@ describe('webhooks API', () => {
     expect(logs).toContain('webhook created');
     expect(logs).not.toContain('secret-xyz');
     expect(logs).not.toContain('test-token-0123456789abcdef');
+  });
+
+  it('shows a description stored while the limit was 1024 clipped to 400, never splitting a character', async () => {
+    await h.deps.registry.create('project-1', { ...SEED_CREATE, description: `${'d'.repeat(399)}😀${'e'.repeat(600)}` });
+    await h.deps.registry.create('project-1', { ...SEED_CREATE, name: 'webhook-2', description: 'f'.repeat(1024) });
+    const [first, second] = (await h.call('GET', BASE)).json();
+    expect(first.description).toBe('d'.repeat(399));
+    expect(second.description).toBe('f'.repeat(400));
+    // The record itself keeps the whole text.
+    expect((await h.deps.registry.get('project-1', 'webhook-2'))?.description).toHaveLength(1024);
+  });
+
+  it('logs request paths without their query string, so a token put there is never logged', async () => {
+    const token = 'query-token-secret-0042';
+    for (const url of [
+      `${BASE}?token=${token}`,
+      `${BASE}/webhook-1?api_key=${token}`,
+      `/v2.1/no-such-endpoint?token=${token}`,
+      `/healthz?token=${token}`,
+    ]) {
+      await h.app.inject({ method: 'GET', url, headers: AUTH });
+    }
+    await h.app.inject({ method: 'GET', url: `${BASE}?token=${token}` });
+    const lines = h
+      .logs()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { msg: string; req?: { method: string; path: string; url?: string } });
+    const incoming = lines.filter((l) => l.msg === 'incoming request');
+    expect(incoming.map((l) => l.req?.path)).toEqual([
+      BASE,
+      `${BASE}/webhook-1`,
+      '/v2.1/no-such-endpoint',
+      // /healthz is not logged at all (probes).
+      BASE,
+    ]);
+    expect(incoming.every((l) => l.req?.method === 'GET' && l.req.url === undefined)).toBe(true);
+    expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(4);
+    expect(h.logs()).not.toContain(token);
+    expect(h.logs()).not.toContain('token=');
   });
 });
