@@ -12,6 +12,7 @@ import type { WebhookTestStore } from '../registry/webhook-tests.js';
 import { createTokenCheck } from './auth.js';
 import { toHttpError } from './http-errors.js';
 import { type OpenApiDocument, type OpenApiPaths, buildOpenApiDocument } from './openapi.js';
+import { registerBodyParsing, requestLogView } from './request-handling.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { signingKeyRoutes } from './routes/signing-key.js';
@@ -94,15 +95,16 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
     throw new HookpostError(ErrorCode.CONFIG_INVALID, 'the API needs at least one API token');
   }
   const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024;
+  // Fastify's request lines use the instance's `req` serializer: the path only, never the query.
+  const logger = deps.logger.child({}, { serializers: { req: requestLogView } });
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
   }) as unknown as FastifyInstance;
 
-  // JSON only: Fastify's built-in text/plain parser would turn a text body into a string.
-  app.removeContentTypeParser('text/plain');
+  registerBodyParsing(app);
 
   const checkToken = createTokenCheck(deps.apiTokens);
   const modules = [...DEFAULT_ROUTE_MODULES, ...(options.routes ?? [])];

@@ -23,11 +23,24 @@ export interface OpenApiDocument {
 /**
  * The JSON Schema of a request (`io: 'input'`: fields with defaults are optional) or response
  * schema, without `$schema`. Refinements (URL rules, reserved header keys, ...) are checked by zod
- * and not expressed here.
+ * and not expressed here. Requests refuse unknown fields (`additionalProperties: false`); response
+ * schemas leave `additionalProperties` out, so clients generated from them accept fields added later.
  */
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  return io === 'output' ? (withoutClosedObjects(rest) as JsonSchema) : rest;
+}
+
+/** A copy of `node` without any `additionalProperties: false` (maps keep their value schema). */
+function withoutClosedObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutClosedObjects);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'additionalProperties' && value === false) continue;
+    out[key] = withoutClosedObjects(value);
+  }
+  return out;
 }
 
 /** `$ref` to a component schema. */

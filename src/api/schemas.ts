@@ -7,12 +7,18 @@ import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../errors.js';
 import { LIFECYCLE_STAGES, OBJECT_TYPES, type ObjectType, eventsOf } from '../registry/model.js';
 import { WEBHOOK_DEFAULTS } from '../registry/store.js';
+import { WEBHOOK_TEST_STATUSES } from '../registry/webhook-tests.js';
 
-/** Size limits of the API (characters unless named otherwise). */
+/**
+ * Size limits of the API (characters unless named otherwise). Where UbiOps states a limit (seed
+ * `000_*` and its generated client, which enforces them on requests and responses) it is the same
+ * here: name 1-64, description at most 400, timeout 1-30 (default 10), header key and value,
+ * object_name and version at least 1. The others are hookpost's own bounds.
+ */
 export const LIMITS = Object.freeze({
   nameMaxChars: 64,
   urlMaxChars: 2048,
-  descriptionMaxChars: 1024,
+  descriptionMaxChars: 400,
   labelsMaxPairs: 32,
   labelKeyMaxChars: 64,
   labelValueMaxChars: 64,
@@ -107,6 +113,7 @@ const headerKeySchema = z
 
 const headerValueSchema = z
   .string()
+  .min(1, 'must not be empty')
   .max(LIMITS.headerValueMaxChars, `must be at most ${LIMITS.headerValueMaxChars} characters`)
   .regex(FIELD_VALUE_RE, 'must not contain CR, LF, NUL or other control characters, nor characters above U+00FF');
 
@@ -124,10 +131,19 @@ const headersSchema = z
   .max(LIMITS.headersMaxEntries, `must have at most ${LIMITS.headersMaxEntries} entries`)
   .superRefine(headerListRules);
 
-/** On update, `value: null` with `protected: true` keeps the stored protected value. */
+/**
+ * On update, `value` null or absent with `protected: true` keeps the stored protected value:
+ * generated clients drop null fields, so they send `{"key": "Authorization", "protected": true}`.
+ */
 const headersPatchSchema = z
   .array(
-    z.strictObject({ key: headerKeySchema, value: headerValueSchema.nullable(), protected: z.boolean().default(false) }),
+    z.strictObject({
+      key: headerKeySchema,
+      value: headerValueSchema
+        .nullish()
+        .meta({ description: 'null or absent with protected: true keeps the stored value of that protected header' }),
+      protected: z.boolean().default(false),
+    }),
   )
   .max(LIMITS.headersMaxEntries, `must have at most ${LIMITS.headersMaxEntries} entries`)
   .superRefine(headerListRules);
@@ -159,6 +175,10 @@ const urlSchema = (allowHttp: boolean) =>
     })
     .meta({ format: 'uri' });
 
+const descriptionSchema = z
+  .string()
+  .max(LIMITS.descriptionMaxChars, `must be at most ${LIMITS.descriptionMaxChars} characters`);
+
 const eventFitsObjectType = (value: { object_type?: ObjectType; event?: string }, ctx: z.RefinementCtx) => {
   if (value.object_type === undefined || value.event === undefined) return;
   const allowed: readonly string[] = eventsOf(value.object_type);
@@ -189,10 +209,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       object_type: objectTypeSchema,
       object_name: text(LIMITS.objectNameMaxChars),
       version: version.default(WEBHOOK_DEFAULTS.version),
-      description: z
-        .string()
-        .max(LIMITS.descriptionMaxChars, `must be at most ${LIMITS.descriptionMaxChars} characters`)
-        .default(WEBHOOK_DEFAULTS.description),
+      description: descriptionSchema.default(WEBHOOK_DEFAULTS.description),
       labels: labelsSchema.default({}),
       event: eventSchema,
       timeout: timeoutSchema.default(WEBHOOK_DEFAULTS.timeout),
@@ -200,8 +217,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       retry: z.boolean().default(WEBHOOK_DEFAULTS.retry),
       include_result: z.boolean().default(WEBHOOK_DEFAULTS.include_result),
     })
-    .superRefine(eventFitsObjectType)
-;
+    .superRefine(eventFitsObjectType);
 
   /** Every field optional. `object_type`, `object_name` and `version` are hookpost extensions. */
   const webhookUpdate = z
@@ -212,10 +228,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       object_type: objectTypeSchema.optional(),
       object_name: text(LIMITS.objectNameMaxChars).optional(),
       version: version.optional(),
-      description: z
-        .string()
-        .max(LIMITS.descriptionMaxChars, `must be at most ${LIMITS.descriptionMaxChars} characters`)
-        .optional(),
+      description: descriptionSchema.optional(),
       labels: labelsSchema.optional(),
       event: eventSchema.optional(),
       timeout: timeoutSchema.optional(),
@@ -223,8 +236,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       retry: z.boolean().optional(),
       include_result: z.boolean().optional(),
     })
-    .superRefine(eventFitsObjectType)
-;
+    .superRefine(eventFitsObjectType);
 
   const webhookTestCreate = z
     .strictObject({
@@ -238,49 +250,44 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       retry: z.boolean().default(WEBHOOK_DEFAULTS.retry),
       include_result: z.boolean().default(WEBHOOK_DEFAULTS.include_result),
     })
-    .superRefine(eventFitsObjectType)
-;
+    .superRefine(eventFitsObjectType);
 
-  const webhookDetail = z
-    .object({
-      id: z.uuid(),
-      name: z.string(),
-      url: z.string(),
-      headers: z.array(
-        z.object({
-          key: z.string(),
-          value: z.string().nullable().meta({ description: 'null when protected' }),
-          protected: z.boolean(),
-        }),
-      ),
-      object_type: z.enum(OBJECT_TYPES),
-      object_name: z.string(),
-      version: z.string().nullable(),
-      description: z.string(),
-      labels: z.record(z.string(), z.string()),
-      event: z.enum(ALL_EVENTS),
-      timeout: z.number().int(),
-      enabled: z.boolean(),
-      retry: z.boolean(),
-      include_result: z.boolean(),
-    })
-;
+  // Responses carry the same limits as requests, so a client that checks responses (as UbiOps's
+  // does) accepts every one; every field is always present.
+  const webhookDetail = z.object({
+    id: z.uuid(),
+    name: z.string().min(1).max(LIMITS.nameMaxChars),
+    url: z.string().min(1).max(LIMITS.urlMaxChars),
+    headers: z.array(
+      z.object({
+        key: z.string().min(1).max(LIMITS.headerKeyMaxChars),
+        value: z.string().min(1).max(LIMITS.headerValueMaxChars).nullable().meta({ description: 'null when protected' }),
+        protected: z.boolean(),
+      }),
+    ),
+    object_type: z.enum(OBJECT_TYPES),
+    object_name: z.string().min(1).max(LIMITS.objectNameMaxChars),
+    version: z.string().min(1).max(LIMITS.versionMaxChars).nullable(),
+    description: z.string().max(LIMITS.descriptionMaxChars),
+    labels: z.record(z.string(), z.string()),
+    event: z.enum(ALL_EVENTS),
+    timeout: z.number().int().min(LIMITS.timeoutMinSeconds).max(LIMITS.timeoutMaxSeconds),
+    enabled: z.boolean(),
+    retry: z.boolean(),
+    include_result: z.boolean(),
+    creation_date: z.iso.datetime().meta({ description: 'ISO-8601 UTC; kept through renames' }),
+    last_updated: z.iso.datetime().meta({ description: 'ISO-8601 UTC; moves on every change' }),
+  });
 
-  const webhookTestDetail = z
-    .object({
-      id: z.uuid(),
-      status: z.enum(['pending', 'completed', 'failed']),
-      error_message: z.string().nullable(),
-    })
-;
+  const webhookTestDetail = z.object({
+    id: z.uuid(),
+    status: z.enum(WEBHOOK_TEST_STATUSES),
+    error_message: z.string().nullable().meta({ description: 'why the test failed; null otherwise' }),
+  });
 
-  const error = z
-    .object({ error: z.string().meta({ description: '"<field>: <rule>" for invalid input' }) })
-;
+  const error = z.object({ error: z.string().meta({ description: '"<field>: <rule>" for invalid input' }) });
 
-  const signingKey = z
-    .object({ alg: z.literal('ed25519'), keyid: z.string(), public_key_pem: z.string() })
-;
+  const signingKey = z.object({ alg: z.literal('ed25519'), keyid: z.string(), public_key_pem: z.string() });
 
   const listQuery = z.object({
     labels: z

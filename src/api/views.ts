@@ -1,7 +1,7 @@
 /** What the API shows of stored records: UbiOps `WebhookDetail`, protected values as null. */
 import { ErrorCode, HookpostError } from '../errors.js';
 import type { Webhook } from '../registry/model.js';
-import { nameSchema } from './schemas.js';
+import { LIMITS, nameSchema } from './schemas.js';
 
 export interface WebhookDetailView {
   readonly id: string;
@@ -18,6 +18,21 @@ export interface WebhookDetailView {
   readonly enabled: boolean;
   readonly retry: boolean;
   readonly include_result: boolean;
+  /** ISO-8601 UTC. */
+  readonly creation_date: string;
+  /** ISO-8601 UTC. */
+  readonly last_updated: string;
+}
+
+/**
+ * At most `LIMITS.descriptionMaxChars` UTF-16 units, never splitting a surrogate pair. Webhooks
+ * stored while the limit was 1024 would otherwise make UbiOps's client refuse the whole response.
+ */
+function clipDescription(description: string): string {
+  const max = LIMITS.descriptionMaxChars;
+  if (description.length <= max) return description;
+  const last = description.charCodeAt(max - 1);
+  return description.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /** The public view of a webhook; a protected header's value reads null. */
@@ -30,13 +45,15 @@ export function toWebhookDetail(w: Webhook): WebhookDetailView {
     object_type: w.object_type,
     object_name: w.object_name,
     version: w.version,
-    description: w.description,
+    description: clipDescription(w.description),
     labels: w.labels,
     event: w.event,
     timeout: w.timeout,
     enabled: w.enabled,
     retry: w.retry,
     include_result: w.include_result,
+    creation_date: w.created_at,
+    last_updated: w.updated_at,
   };
 }
 

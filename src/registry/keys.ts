@@ -18,6 +18,8 @@ export interface Keys {
   registryVersion(): string;
   /** Pub/sub channel: a JSON notice naming the objects whose webhooks changed. */
   registryChannel(): string;
+  /** String: ISO-8601 time a record without timestamps was first read; those records show it. */
+  legacyTimestamp(): string;
   /** Hash: one webhook test (status, error and the tested configuration), expires after a day. */
   webhookTest(project: string, testId: string): string;
   /** Set: webhook ids already delivered for one event job (skip them when the job runs again). */
@@ -37,6 +39,7 @@ export function createKeys(prefix: string): Keys {
       `${prefix}:match:${part(project)}:${part(objectType)}:${part(objectName)}:${part(event)}`,
     registryVersion: () => `${prefix}:registry:version`,
     registryChannel: () => `${prefix}:registry:changes`,
+    legacyTimestamp: () => `${prefix}:registry:legacy-timestamp`,
     webhookTest: (project, testId) => `${prefix}:webhook-test:${part(project)}:${part(testId)}`,
     eventProgress: (eventJobId) => `${prefix}:event-progress:${part(eventJobId)}`,
     deadLetters: (project) => `${prefix}:dead-letters:${part(project)}`,

@@ -41,7 +41,8 @@ export interface Webhook {
   readonly enabled: boolean;
   readonly retry: boolean;
   readonly include_result: boolean;
-  /** ISO-8601. */
+  /** ISO-8601 UTC (`toISOString`), set on create and kept through renames; the API's `creation_date`. */
   readonly created_at: string;
+  /** ISO-8601 UTC, later than the previous value on every change; the API's `last_updated`. */
   readonly updated_at: string;
 }

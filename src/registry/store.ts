@@ -40,10 +40,13 @@ export interface WebhookHeaderInput {
   readonly protected?: boolean;
 }
 
-/** A header in a patch: `value: null` with `protected: true` keeps the stored protected value. */
+/**
+ * A header in a patch: `value` null or absent with `protected: true` keeps the stored protected
+ * value (generated clients drop null fields, so absent means the same as null).
+ */
 export interface WebhookHeaderPatch {
   readonly key: string;
-  readonly value: string | null;
+  readonly value?: string | null;
   /** Default false. */
   readonly protected?: boolean;
 }
@@ -166,7 +169,7 @@ return v
 /** Optimistic retries before giving up; only reached under a storm of writes to one webhook. */
 const MAX_ATTEMPTS = 50;
 
-const objectOf = (w: Webhook): RegistryObject => ({
+const objectOf = (w: Pick<Webhook, 'project' | 'object_type' | 'object_name'>): RegistryObject => ({
   project: w.project,
   object_type: w.object_type,
   object_name: w.object_name,
@@ -182,23 +185,36 @@ function assertEventFits(objectType: ObjectType, event: WebhookEvent): void {
   }
 }
 
-/** Resolves a patch's header list against the stored one (`value: null` keeps a protected value). */
+/** Resolves a patch's header list against the stored one (`value` null or absent keeps a protected value). */
 function mergeHeaders(stored: readonly WebhookHeader[], patch: readonly WebhookHeaderPatch[]): WebhookHeader[] {
   return patch.map((h, i) => {
-    if (h.value !== null) return { key: h.key, value: h.value, protected: h.protected ?? false };
+    if (h.value !== null && h.value !== undefined) return { key: h.key, value: h.value, protected: h.protected ?? false };
     const lower = h.key.toLowerCase();
     const kept = stored.find((s) => s.protected && s.key.toLowerCase() === lower);
     if (h.protected !== true || kept === undefined) {
       throw new HookpostError(
         ErrorCode.VALIDATION,
-        `headers[${i}].value: null is allowed only with protected: true for a protected header already stored under that key`,
+        `headers[${i}].value: required, unless protected: true keeps the value of a protected header already stored under that key`,
       );
     }
     return { key: h.key, value: kept.value, protected: true };
   });
 }
 
-const parseRecord = (json: string | null): Webhook | null => (json === null ? null : (JSON.parse(json) as Webhook));
+/** A record as read: records written by other tools may lack the timestamps. */
+type StoredWebhook = Omit<Webhook, 'created_at' | 'updated_at'> & { created_at?: string; updated_at?: string };
+
+const parseRecord = (json: string | null): StoredWebhook | null =>
+  json === null ? null : (JSON.parse(json) as StoredWebhook);
+
+/**
+ * The `updated_at` of a change: now, but always after the previous one, so `last_updated` moves
+ * on every change even within one millisecond or when the clock steps back.
+ */
+function nextUpdatedAt(previous: string, nowMs: number): string {
+  const previousMs = Date.parse(previous);
+  return new Date(Number.isNaN(previousMs) ? nowMs : Math.max(nowMs, previousMs + 1)).toISOString();
+}
 
 /** Creates the registry store on an ioredis connection (a regular, non-subscriber one). */
 export function createRegistry({ redis, keys }: RegistryOptions): Registry {
@@ -211,18 +227,45 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
     return json === null ? null : { id, json };
   };
 
+  let legacyStamp: string | undefined;
+  /** The registry's first-read stamp for records without any timestamp; the same for every reader. */
+  const readLegacyStamp = async (): Promise<string> => {
+    if (legacyStamp !== undefined) return legacyStamp;
+    const key = keys.legacyTimestamp();
+    await redis.set(key, new Date().toISOString(), 'NX');
+    legacyStamp = (await redis.get(key)) ?? new Date().toISOString();
+    return legacyStamp;
+  };
+
+  /**
+   * Fills in missing timestamps: a record lacking one takes the other; a record lacking both takes
+   * the legacy stamp. The record is rewritten with them on its next change. Records hookpost wrote
+   * always have both, so the usual path neither copies nor reads anything.
+   */
+  const withTimestamps = async (record: StoredWebhook): Promise<Webhook> => {
+    const { created_at: created, updated_at: updated } = record;
+    if (created !== undefined && updated !== undefined) return record as Webhook;
+    const fallback = created ?? updated ?? (await readLegacyStamp());
+    return { ...record, created_at: created ?? fallback, updated_at: updated ?? fallback };
+  };
+
+  const readRecord = async (json: string | null): Promise<Webhook | null> => {
+    const record = parseRecord(json);
+    return record === null ? null : withTimestamps(record);
+  };
+
   const get = async (project: string, name: string): Promise<Webhook | null> =>
-    parseRecord((await readByName(project, name))?.json ?? null);
+    readRecord((await readByName(project, name))?.json ?? null);
 
   const getById = async (project: string, id: string): Promise<Webhook | null> =>
-    parseRecord(await redis.get(keys.webhook(project, id)));
+    readRecord(await redis.get(keys.webhook(project, id)));
 
   const fetchRecords = async (project: string, ids: readonly string[]): Promise<Webhook[]> => {
     if (ids.length === 0) return [];
     const jsons = await redis.mget(...ids.map((id) => keys.webhook(project, id)));
     const records: Webhook[] = [];
     for (const json of jsons) {
-      const record = parseRecord(json);
+      const record = await readRecord(json);
       if (record !== null) records.push(record);
     }
     return records;
@@ -292,7 +335,7 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const current = await readByName(project, name);
         if (current === null) throw new HookpostError(ErrorCode.NOT_FOUND, `webhook "${name}" not found`);
-        const old = JSON.parse(current.json) as Webhook;
+        const old = await withTimestamps(JSON.parse(current.json) as StoredWebhook);
         const objectType = patch.object_type ?? old.object_type;
         const event = patch.event ?? old.event;
         assertEventFits(objectType, event);
@@ -311,7 +354,7 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
           enabled: patch.enabled ?? old.enabled,
           retry: patch.retry ?? old.retry,
           include_result: patch.include_result ?? old.include_result,
-          updated_at: new Date().toISOString(),
+          updated_at: nextUpdatedAt(old.updated_at, Date.now()),
         };
         const result = await runScript(
           redis,
@@ -345,7 +388,7 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const current = await readByName(project, name);
         if (current === null) return false;
-        const old = JSON.parse(current.json) as Webhook;
+        const old = JSON.parse(current.json) as StoredWebhook;
         const result = await runScript(
           redis,
           REMOVE,

@@ -71,6 +71,46 @@ describe('OpenAPI document', () => {
     expect(create.properties.object_type.enum).toEqual(['deployment', 'pipeline']);
   });
 
+  it('describes responses with the UbiOps fields and limits, open to fields added later', async () => {
+    const doc = await fetchDocument();
+    const detail = doc.components.schemas.WebhookDetail;
+    expect(detail.required.sort()).toEqual(
+      [
+        'id', 'name', 'url', 'headers', 'object_type', 'object_name', 'version', 'description', 'labels', 'event',
+        'timeout', 'enabled', 'retry', 'include_result', 'creation_date', 'last_updated',
+      ].sort(),
+    );
+    expect(detail.properties.creation_date).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(detail.properties.last_updated).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(detail.properties.description).toMatchObject({ type: 'string', maxLength: 400 });
+    expect(detail.properties.name).toMatchObject({ minLength: 1, maxLength: 64 });
+    expect(detail.properties.timeout).toMatchObject({ type: 'integer', minimum: 1, maximum: 30 });
+    const nullable = (schema: { anyOf?: unknown[] }) => schema.anyOf?.map((s) => (s as { type: string }).type).sort();
+    expect(nullable(detail.properties.version)).toEqual(['null', 'string']);
+    expect(nullable(detail.properties.headers.items.properties.value)).toEqual(['null', 'string']);
+    expect(detail.properties.headers.items.properties.value.anyOf[0]).toMatchObject({ type: 'string', minLength: 1 });
+    const test = doc.components.schemas.WebhookTestDetail;
+    expect(test.required.sort()).toEqual(['error_message', 'id', 'status']);
+    expect(test.properties.status.enum).toEqual(['pending', 'completed', 'failed']);
+    expect(test.properties.error_message.type).toEqual(['string', 'null']);
+    // Responses never close their objects: a generated client must keep reading when fields are added.
+    for (const name of ['WebhookDetail', 'WebhookTestDetail', 'SigningKey', 'Error']) {
+      expect(JSON.stringify(doc.components.schemas[name]), name).not.toContain('"additionalProperties":false');
+    }
+    const listed = doc.paths['/v2.1/projects/{project_name}/webhooks'].get.responses['200'];
+    expect(listed.content['application/json'].schema).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/WebhookDetail' },
+    });
+    // Request limits follow UbiOps: description at most 400, header values at least 1 character.
+    const create = doc.components.schemas.WebhookCreate;
+    expect(create.properties.description).toMatchObject({ maxLength: 400, default: '' });
+    expect(create.properties.headers.items.required.sort()).toEqual(['key', 'value']);
+    expect(create.properties.headers.items.properties.value).toMatchObject({ type: 'string', minLength: 1 });
+    const updateHeader = doc.components.schemas.WebhookUpdate.properties.headers.items;
+    expect(updateHeader.required).toEqual(['key']);
+  });
+
   it('accepts and refuses bodies as the API does (checked with a JSON Schema 2020-12 validator)', async () => {
     const doc = await fetchDocument();
     const ajv = new Ajv2020({ strict: false });
@@ -90,6 +130,8 @@ describe('OpenAPI document', () => {
     }
     const update = ajv.compile(doc.components.schemas.WebhookUpdate);
     expect(update({ headers: [{ key: 'Authorization', value: null, protected: true }] })).toBe(true);
+    expect(update({ headers: [{ key: 'Authorization', protected: true }] })).toBe(true);
+    expect(update({ description: 'd'.repeat(401) })).toBe(false);
     expect(update({ timeout: 0 })).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
-import { type Harness, startApi } from './app-harness.js';
+import { AUTH, type Harness, startApi } from './app-harness.js';
 
 const BASE = '/v2.1/projects/project-1/webhooks';
 
@@ -43,6 +43,8 @@ describe('webhooks API', () => {
       enabled: true,
       retry: false,
       include_result: false,
+      creation_date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      last_updated: body.creation_date,
     });
     expect(res.body).not.toContain('Token 123');
     // Stored with the secret, for the delivery engine.
@@ -65,9 +67,12 @@ describe('webhooks API', () => {
 
     const patched = await h.call('PATCH', `${BASE}/webhook-1`, { name: 'new-webhook-name' });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json()).toEqual({ ...created, name: 'new-webhook-name' });
+    const renamed = patched.json();
+    // The rename keeps creation_date and moves last_updated.
+    expect(renamed).toEqual({ ...created, name: 'new-webhook-name', last_updated: expect.any(String) });
+    expect(Date.parse(renamed.last_updated)).toBeGreaterThan(Date.parse(created.last_updated));
     expect((await h.call('GET', `${BASE}/webhook-1`)).statusCode).toBe(404);
-    expect((await h.call('GET', `${BASE}/new-webhook-name`)).json()).toEqual({ ...created, name: 'new-webhook-name' });
+    expect((await h.call('GET', `${BASE}/new-webhook-name`)).json()).toEqual(renamed);
 
     const del = await h.call('DELETE', `${BASE}/new-webhook-name`);
     expect(del.statusCode).toBe(204);
@@ -153,6 +158,7 @@ describe('webhooks API', () => {
       include_result: true,
       enabled: false,
       url: 'https://elsewhere.example.com/x?y=1',
+      last_updated: expect.any(String),
     });
     expect(res.body).not.toContain('Token 123');
     const stored = await h.deps.registry.getById('project-1', created.id);
@@ -171,6 +177,19 @@ describe('webhooks API', () => {
       headers: [{ key: 'Authorization', value: null, protected: false }],
     });
     expect(unprotect.statusCode).toBe(400);
+    expect((await h.deps.registry.getById('project-1', created.id))?.headers[0]?.value).toBe('Token 123');
+
+    // value omitted (generated clients drop nulls) keeps it too; on a new protected key it is a 400.
+    const omitted = await h.call('PATCH', `${BASE}/webhook-1`, { headers: [{ key: 'Authorization', protected: true }] });
+    expect(omitted.statusCode).toBe(200);
+    expect(omitted.json().headers).toEqual([{ key: 'Authorization', value: null, protected: true }]);
+    expect((await h.deps.registry.getById('project-1', created.id))?.headers[0]?.value).toBe('Token 123');
+    const newKey = await h.call('PATCH', `${BASE}/webhook-1`, { headers: [{ key: 'X-Secret', protected: true }] });
+    expect(newKey.statusCode).toBe(400);
+    expect(newKey.json().error).toMatch(/^headers\[0\]\.value: required/);
+    const plainOmitted = await h.call('PATCH', `${BASE}/webhook-1`, { headers: [{ key: 'X-Team' }] });
+    expect(plainOmitted.statusCode).toBe(400);
+    expect(plainOmitted.json().error).toMatch(/^headers\[0\]\.value: required/);
     expect((await h.deps.registry.getById('project-1', created.id))?.headers[0]?.value).toBe('Token 123');
 
     // An empty patch changes nothing; an empty header list removes them all.
@@ -252,5 +271,45 @@ describe('webhooks API', () => {
     expect(logs).toContain('webhook created');
     expect(logs).not.toContain('secret-xyz');
     expect(logs).not.toContain('test-token-0123456789abcdef');
+  });
+
+  it('shows a description stored while the limit was 1024 clipped to 400, never splitting a character', async () => {
+    await h.deps.registry.create('project-1', { ...SEED_CREATE, description: `${'d'.repeat(399)}😀${'e'.repeat(600)}` });
+    await h.deps.registry.create('project-1', { ...SEED_CREATE, name: 'webhook-2', description: 'f'.repeat(1024) });
+    const [first, second] = (await h.call('GET', BASE)).json();
+    expect(first.description).toBe('d'.repeat(399));
+    expect(second.description).toBe('f'.repeat(400));
+    // The record itself keeps the whole text.
+    expect((await h.deps.registry.get('project-1', 'webhook-2'))?.description).toHaveLength(1024);
+  });
+
+  it('logs request paths without their query string, so a token put there is never logged', async () => {
+    const token = 'query-token-secret-0042';
+    for (const url of [
+      `${BASE}?token=${token}`,
+      `${BASE}/webhook-1?api_key=${token}`,
+      `/v2.1/no-such-endpoint?token=${token}`,
+      `/healthz?token=${token}`,
+    ]) {
+      await h.app.inject({ method: 'GET', url, headers: AUTH });
+    }
+    await h.app.inject({ method: 'GET', url: `${BASE}?token=${token}` });
+    const lines = h
+      .logs()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { msg: string; req?: { method: string; path: string; url?: string } });
+    const incoming = lines.filter((l) => l.msg === 'incoming request');
+    expect(incoming.map((l) => l.req?.path)).toEqual([
+      BASE,
+      `${BASE}/webhook-1`,
+      '/v2.1/no-such-endpoint',
+      // /healthz is not logged at all (probes).
+      BASE,
+    ]);
+    expect(incoming.every((l) => l.req?.method === 'GET' && l.req.url === undefined)).toBe(true);
+    expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(4);
+    expect(h.logs()).not.toContain(token);
+    expect(h.logs()).not.toContain('token=');
   });
 });

@@ -190,6 +190,71 @@ describe('webhook registry store', () => {
     expect((await registry.getById(P, created.id))?.headers).toEqual([]);
   });
 
+  it('keeps a protected value when a patch omits value, as generated clients do for null', async () => {
+    const { registry } = fresh();
+    const created = await registry.create(P, base);
+    await registry.update(P, 'webhook-1', { headers: [{ key: 'Authorization', protected: true }] });
+    expect((await registry.getById(P, created.id))?.headers).toEqual([
+      { key: 'Authorization', value: 'Token 123', protected: true },
+    ]);
+    // A new protected key without a value has nothing to keep: refused, naming the field.
+    await expect(
+      registry.update(P, 'webhook-1', { headers: [{ key: 'X-Other', protected: true }] }),
+    ).rejects.toThrow(/^headers\[0\]\.value: required/);
+  });
+
+  it('keeps created_at through renames and moves updated_at forward on every change', async () => {
+    const { registry } = fresh();
+    const created = await registry.create(P, base);
+    expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(created.updated_at).toBe(created.created_at);
+    let previous = created.updated_at;
+    // Back-to-back changes within one millisecond still move it.
+    for (const patch of [{ name: 'renamed' }, { description: 'x' }, {}, { enabled: false }]) {
+      const name = (await registry.list(P))[0]?.name ?? '';
+      const next = await registry.update(P, name, patch);
+      expect(next.created_at).toBe(created.created_at);
+      expect(Date.parse(next.updated_at)).toBeGreaterThan(Date.parse(previous));
+      previous = next.updated_at;
+    }
+    expect((await registry.get(P, 'renamed'))?.updated_at).toBe(previous);
+  });
+
+  it('reads records stored without timestamps: one falls back to the other, neither to a shared stamp', async () => {
+    const { keys, registry } = fresh();
+    const a = await registry.create(P, { ...base, name: 'only-updated' });
+    const b = await registry.create(P, { ...base, name: 'none-1' });
+    const c = await registry.create(P, { ...base, name: 'none-2' });
+    const strip = async (id: string, fields: string[]) => {
+      const record = JSON.parse((await redis.get(keys.webhook(P, id))) ?? '{}');
+      for (const f of fields) delete record[f];
+      await redis.set(keys.webhook(P, id), JSON.stringify(record));
+    };
+    await strip(a.id, ['created_at']);
+    await strip(b.id, ['created_at', 'updated_at']);
+    await strip(c.id, ['created_at', 'updated_at']);
+
+    const onlyUpdated = await registry.get(P, 'only-updated');
+    expect(onlyUpdated?.created_at).toBe(a.updated_at);
+    expect(onlyUpdated?.updated_at).toBe(a.updated_at);
+    const listed = await registry.list(P);
+    const stamp = await redis.get(keys.legacyTimestamp());
+    expect(stamp).toMatch(/Z$/);
+    for (const name of ['none-1', 'none-2']) {
+      expect(listed.find((w) => w.name === name)).toMatchObject({ created_at: stamp, updated_at: stamp });
+    }
+    // Another registry instance (another process) shows the same stamp.
+    const other = createRegistry({ redis, keys });
+    expect((await other.getById(P, b.id))?.created_at).toBe(stamp);
+    expect((await other.findCandidates(P, 'deployment', base.object_name, [base.event])).map((w) => w.created_at)).toContain(stamp);
+    // The next change writes both into the record, keeping the creation stamp.
+    const renamed = await registry.update(P, 'none-1', { name: 'none-1-renamed' });
+    expect(renamed.created_at).toBe(stamp);
+    expect(Date.parse(renamed.updated_at)).toBeGreaterThan(Date.parse(stamp ?? ''));
+    expect(JSON.parse((await redis.get(keys.webhook(P, b.id))) ?? '{}')).toMatchObject({ created_at: stamp });
+    expect(await registry.remove(P, 'none-2')).toBe(true);
+  });
+
   it('keeps the match index right through every kind of update and the delete', async () => {
     const { keys, registry } = fresh();
     const idx = (type: string, name: string, event: string) => redis.smembers(keys.matchIndex(P, type, name, event));
