@@ -8,8 +8,10 @@ import { CONFIG_VARIABLES, loadConfig } from '../../../config/index.js';
 import { freePort, startReceiver } from '../../helpers/index.js';
 import { REPO_ROOT, readRepoFile } from '../../helpers/metric-names.js';
 import { hookpostVariablesIn } from './chart.js';
+import { runtimePackages, satisfies } from './node-engines.js';
 
-const BASE_IMAGE = 'node:20.20.2-bookworm-slim';
+/** The current Node.js LTS (26 'Lithium'), exact version, Debian 13 slim. */
+const BASE_IMAGE = 'node:26.13.1-trixie-slim';
 
 interface Instruction {
   readonly keyword: string;
@@ -61,6 +63,19 @@ describe('Dockerfile', () => {
     expect(froms).toEqual([`${BASE_IMAGE} AS build`, `${BASE_IMAGE} AS runtime`]);
     const build = all.slice(0, lastFrom);
     expect(only('RUN', build).map((i) => i.args)).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b/), 'npm run build']));
+  });
+
+  it('pins an exact Node.js LTS release that every runtime dependency and package.json engines accept', () => {
+    const tag = /^node:(\d+\.\d+\.\d+)-[a-z]+-slim$/.exec(BASE_IMAGE);
+    expect(tag, BASE_IMAGE).not.toBeNull();
+    const version = tag?.[1] ?? '';
+    // Even major lines become LTS; 26 is the Active LTS line (Node 20 reached end of life in April 2026).
+    expect(Number(version.split('.')[0]) % 2).toBe(0);
+    expect(Number(version.split('.')[0])).toBeGreaterThanOrEqual(26);
+    const engines = (JSON.parse(readRepoFile('package.json')) as { engines: { node: string } }).engines.node;
+    expect(satisfies(version, engines), engines).toBe(true);
+    const refusing = runtimePackages(REPO_ROOT).filter((p) => p.nodeRange !== undefined && !satisfies(version, p.nodeRange));
+    expect(refusing.map((p) => `${p.name}@${p.version}: ${p.nodeRange}`)).toEqual([]);
   });
 
   it('installs only production dependencies in the runtime stage and copies dist from the build', () => {
