@@ -153,9 +153,12 @@ describe('docker-compose.yml', () => {
       {
         image?: string;
         build?: string;
+        user?: string;
         command?: string[];
         environment?: Record<string, string>;
-        volumes?: (string | { source: string; target: string; bind?: { create_host_path?: boolean } })[];
+        ports?: string[];
+        depends_on?: Record<string, { condition: string }>;
+        volumes?: (string | { type: string; source: string; target: string; read_only?: boolean; bind?: { create_host_path?: boolean } })[];
       }
     >;
   };
@@ -176,16 +179,46 @@ describe('docker-compose.yml', () => {
     expect(used.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
   });
 
-  it.each(['api', 'worker'])('gives the %s an environment loadConfig accepts, with the mounted signing key', (name) => {
+  /** The service's environment as Compose substitutes it with the `${VAR:-default}` defaults. */
+  const environmentOf = (name: string) =>
+    Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+
+  it.each(['api', 'worker'])('gives the %s an environment loadConfig accepts, with the signing key from the key volume', (name) => {
     const service = services[name];
-    // Compose substitutes ${VAR:-default}; use the defaults.
-    const env = Object.fromEntries(
-      Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
-    );
-    const config = loadConfig(env);
+    const config = loadConfig(environmentOf(name));
     expect(config).toMatchObject({ redisUrl: 'redis://redis:6379', allowHttp: true, allowPrivateTargets: true });
-    const keyMount = service?.volumes?.find((v) => typeof v === 'object' && v.target === config.signingKeyFile);
-    expect(keyMount).toMatchObject({ source: './.hookpost/signing-key.pem', bind: { create_host_path: false } });
+    const keyDir = config.signingKeyFile?.slice(0, config.signingKeyFile.lastIndexOf('/'));
+    expect(service?.volumes).toContainEqual({ type: 'volume', source: 'signing-key', target: keyDir, read_only: true });
+    expect(service?.depends_on).toMatchObject({ 'signing-key': { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('copies the host key, whatever its owner and mode, into the key volume for the image user (uid 1000, mode 0400)', () => {
+    const init = services['signing-key'];
+    const user = only('USER').map((i) => i.args).at(-1);
+    expect(user).toBe('1000:1000');
+    expect(init).toMatchObject({ build: '.', image: 'hookpost:local', user: '0:0' });
+    const [command, ...args] = init?.command ?? [];
+    expect(command).toBe('install');
+    expect(args.slice(0, 6)).toEqual(['-o', '1000', '-g', '1000', '-m', '0400']);
+    const [from, to] = args.slice(6);
+    expect(init?.volumes).toContainEqual(
+      expect.objectContaining({ type: 'bind', source: './.hookpost/signing-key.pem', target: from, read_only: true, bind: { create_host_path: false } }),
+    );
+    expect(init?.volumes).toContainEqual({ type: 'volume', source: 'signing-key', target: '/etc/hookpost' });
+    expect(to).toBe(loadConfig(environmentOf('api')).signingKeyFile);
+    expect(readRepoFile('docker-compose.yml')).not.toMatch(/chmod 644/);
+  });
+
+  it('publishes only on loopback, on host ports that leave npm start (8080) and a local Redis (6379) free', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => [name, port] as const));
+    expect(Object.fromEntries(published)).toEqual({
+      redis: '127.0.0.1:16379:6379',
+      api: '127.0.0.1:18080:8080',
+      prometheus: '127.0.0.1:19090:9090',
+      grafana: '127.0.0.1:13000:3000',
+    });
+    const hostPorts = published.map(([, port]) => Number(port.split(':')[1]));
+    for (const local of [8080, 6379, 9464, 9090, 3000]) expect(hostPorts).not.toContain(local);
   });
 
   it('mounts Prometheus and Grafana configuration files that exist', () => {
