@@ -3,9 +3,12 @@
 #   docker run hookpost:0.1.0                             # worker (default)
 #   docker run hookpost:0.1.0 node dist/workers/api.js    # management API
 # Both stages use the same pinned base so the native modules built by `npm ci` match the runtime.
+# The base is the current Node.js LTS line (26 'Lithium', Active LTS since 2026-10-28) on Debian 13
+# (trixie, the stable release; Node 26 images are built on it). package.json `engines` is the floor
+# the runtime dependencies need (22); bump this pin for each Node security release.
 
 # ---- build: dev dependencies + TypeScript compile -------------------------------------------
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:26.13.1-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +16,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only, non-root ------------------------------
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:26.13.1-trixie-slim AS runtime
 LABEL org.opencontainers.image.title="hookpost" \
       org.opencontainers.image.description="Durable, signed webhook delivery (UbiOps v2.1-compatible API)" \
       org.opencontainers.image.licenses="Apache-2.0"

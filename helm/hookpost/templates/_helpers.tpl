@@ -98,6 +98,12 @@ message naming the value to fix.
 {{- fail "hookpost: set secrets.existingSecret (recommended) or secrets.apiTokens (a list of tokens of at least 16 characters)" }}
 {{- end }}
 {{- end }}
+{{- if and .Values.redis.existingSecret .Values.redis.auth.existingSecret }}
+{{- fail "hookpost: set redis.existingSecret (the whole URL) or redis.auth.existingSecret (only the password), not both" }}
+{{- end }}
+{{- if and .Values.redis.auth.existingSecret (contains "@" .Values.redis.url) }}
+{{- fail "hookpost: redis.url must not carry credentials when redis.auth.existingSecret is set" }}
+{{- end }}
 {{- $shutdown := .Values.config.shutdownTimeout | toString }}
 {{- if regexMatch "^[0-9]+s$" $shutdown }}
 {{- if ge (atoi (trimSuffix "s" $shutdown)) (int .Values.terminationGracePeriodSeconds) }}
@@ -141,7 +147,21 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
     secretKeyRef:
       name: {{ .Values.redis.existingSecret }}
       key: {{ .Values.redis.existingSecretKey }}
+{{- else if .Values.redis.auth.existingSecret }}
+{{- /* Defined before HOOKPOST_REDIS_URL: Kubernetes expands $(VAR) only from earlier entries. */}}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.auth.existingSecret }}
+      key: {{ .Values.redis.auth.existingSecretPasswordKey }}
+- name: HOOKPOST_REDIS_URL
+  value: {{ include "hookpost.redisUrlWithPassword" . | quote }}
 {{- end }}
+{{- end }}
+
+{{/* redis.url with "<username>:$(REDIS_PASSWORD)@" after the scheme (redis.auth.existingSecret). */}}
+{{- define "hookpost.redisUrlWithPassword" -}}
+{{- replace "://" (printf "://%s:$(REDIS_PASSWORD)@" .Values.redis.auth.username) .Values.redis.url }}
 {{- end }}
 
 {{- define "hookpost.volumeMounts" -}}

@@ -8,8 +8,10 @@ import { CONFIG_VARIABLES, loadConfig } from '../../../config/index.js';
 import { freePort, startReceiver } from '../../helpers/index.js';
 import { REPO_ROOT, readRepoFile } from '../../helpers/metric-names.js';
 import { hookpostVariablesIn } from './chart.js';
+import { runtimePackages, satisfies } from './node-engines.js';
 
-const BASE_IMAGE = 'node:20.20.2-bookworm-slim';
+/** The current Node.js LTS (26 'Lithium'), exact version, Debian 13 slim. */
+const BASE_IMAGE = 'node:26.13.1-trixie-slim';
 
 interface Instruction {
   readonly keyword: string;
@@ -61,6 +63,19 @@ describe('Dockerfile', () => {
     expect(froms).toEqual([`${BASE_IMAGE} AS build`, `${BASE_IMAGE} AS runtime`]);
     const build = all.slice(0, lastFrom);
     expect(only('RUN', build).map((i) => i.args)).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b/), 'npm run build']));
+  });
+
+  it('pins an exact Node.js LTS release that every runtime dependency and package.json engines accept', () => {
+    const tag = /^node:(\d+\.\d+\.\d+)-[a-z]+-slim$/.exec(BASE_IMAGE);
+    expect(tag, BASE_IMAGE).not.toBeNull();
+    const version = tag?.[1] ?? '';
+    // Even major lines become LTS; 26 is the Active LTS line (Node 20 reached end of life in April 2026).
+    expect(Number(version.split('.')[0]) % 2).toBe(0);
+    expect(Number(version.split('.')[0])).toBeGreaterThanOrEqual(26);
+    const engines = (JSON.parse(readRepoFile('package.json')) as { engines: { node: string } }).engines.node;
+    expect(satisfies(version, engines), engines).toBe(true);
+    const refusing = runtimePackages(REPO_ROOT).filter((p) => p.nodeRange !== undefined && !satisfies(version, p.nodeRange));
+    expect(refusing.map((p) => `${p.name}@${p.version}: ${p.nodeRange}`)).toEqual([]);
   });
 
   it('installs only production dependencies in the runtime stage and copies dist from the build', () => {
@@ -138,9 +153,12 @@ describe('docker-compose.yml', () => {
       {
         image?: string;
         build?: string;
+        user?: string;
         command?: string[];
         environment?: Record<string, string>;
-        volumes?: (string | { source: string; target: string; bind?: { create_host_path?: boolean } })[];
+        ports?: string[];
+        depends_on?: Record<string, { condition: string }>;
+        volumes?: (string | { type: string; source: string; target: string; read_only?: boolean; bind?: { create_host_path?: boolean } })[];
       }
     >;
   };
@@ -161,16 +179,46 @@ describe('docker-compose.yml', () => {
     expect(used.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
   });
 
-  it.each(['api', 'worker'])('gives the %s an environment loadConfig accepts, with the mounted signing key', (name) => {
+  /** The service's environment as Compose substitutes it with the `${VAR:-default}` defaults. */
+  const environmentOf = (name: string) =>
+    Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+
+  it.each(['api', 'worker'])('gives the %s an environment loadConfig accepts, with the signing key from the key volume', (name) => {
     const service = services[name];
-    // Compose substitutes ${VAR:-default}; use the defaults.
-    const env = Object.fromEntries(
-      Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
-    );
-    const config = loadConfig(env);
+    const config = loadConfig(environmentOf(name));
     expect(config).toMatchObject({ redisUrl: 'redis://redis:6379', allowHttp: true, allowPrivateTargets: true });
-    const keyMount = service?.volumes?.find((v) => typeof v === 'object' && v.target === config.signingKeyFile);
-    expect(keyMount).toMatchObject({ source: './.hookpost/signing-key.pem', bind: { create_host_path: false } });
+    const keyDir = config.signingKeyFile?.slice(0, config.signingKeyFile.lastIndexOf('/'));
+    expect(service?.volumes).toContainEqual({ type: 'volume', source: 'signing-key', target: keyDir, read_only: true });
+    expect(service?.depends_on).toMatchObject({ 'signing-key': { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('copies the host key, whatever its owner and mode, into the key volume for the image user (uid 1000, mode 0400)', () => {
+    const init = services['signing-key'];
+    const user = only('USER').map((i) => i.args).at(-1);
+    expect(user).toBe('1000:1000');
+    expect(init).toMatchObject({ build: '.', image: 'hookpost:local', user: '0:0' });
+    const [command, ...args] = init?.command ?? [];
+    expect(command).toBe('install');
+    expect(args.slice(0, 6)).toEqual(['-o', '1000', '-g', '1000', '-m', '0400']);
+    const [from, to] = args.slice(6);
+    expect(init?.volumes).toContainEqual(
+      expect.objectContaining({ type: 'bind', source: './.hookpost/signing-key.pem', target: from, read_only: true, bind: { create_host_path: false } }),
+    );
+    expect(init?.volumes).toContainEqual({ type: 'volume', source: 'signing-key', target: '/etc/hookpost' });
+    expect(to).toBe(loadConfig(environmentOf('api')).signingKeyFile);
+    expect(readRepoFile('docker-compose.yml')).not.toMatch(/chmod 644/);
+  });
+
+  it('publishes only on loopback, on host ports that leave npm start (8080) and a local Redis (6379) free', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => [name, port] as const));
+    expect(Object.fromEntries(published)).toEqual({
+      redis: '127.0.0.1:16379:6379',
+      api: '127.0.0.1:18080:8080',
+      prometheus: '127.0.0.1:19090:9090',
+      grafana: '127.0.0.1:13000:3000',
+    });
+    const hostPorts = published.map(([, port]) => Number(port.split(':')[1]));
+    for (const local of [8080, 6379, 9464, 9090, 3000]) expect(hostPorts).not.toContain(local);
   });
 
   it('mounts Prometheus and Grafana configuration files that exist', () => {

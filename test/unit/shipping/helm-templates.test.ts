@@ -36,7 +36,7 @@ const valueSets: [string, Values][] = [
 function workerEnvironment(values: Values): Record<string, string> {
   const env = renderConfigMapData(values, all);
   env['HOOKPOST_API_TOKENS'] = 'a-token-of-at-least-16-characters';
-  if (valueAt(values, 'redis.existingSecret')) env['HOOKPOST_REDIS_URL'] = String(valueAt(values, 'redis.url'));
+  if (valueAt(values, 'redis.existingSecret') || valueAt(values, 'redis.auth.existingSecret')) env['HOOKPOST_REDIS_URL'] = String(valueAt(values, 'redis.url'));
   env['HOOKPOST_CONCURRENCY'] = String(valueAt(values, 'worker.concurrency'));
   return env;
 }
@@ -169,6 +169,12 @@ describe('Helm values produce a valid hookpost configuration', () => {
     const values = mergeValues(defaultValues(), { redis: { existingSecret: 'hookpost-redis' } }) as Values;
     expect(renderConfigMapData(values, all)).not.toHaveProperty('HOOKPOST_REDIS_URL');
     expect(renderConfigMapData(defaultValues(), all)['HOOKPOST_REDIS_URL']).toBe('redis://redis:6379');
+  });
+
+  it('leaves the Redis URL out of the ConfigMap when only the password comes from a Secret (redis.auth)', () => {
+    const values = mergeValues(defaultValues(), { redis: { auth: { existingSecret: 'redis' } } }) as Values;
+    expect(renderConfigMapData(values, all)).not.toHaveProperty('HOOKPOST_REDIS_URL');
+    expect(valueAt(defaultValues(), 'redis.auth')).toEqual({ existingSecret: '', existingSecretPasswordKey: 'redis-password', username: '' });
   });
 
   it.each(valueSets)('%s: terminationGracePeriodSeconds outlasts the shutdown timeout and preStop sleep', (_name, values) => {

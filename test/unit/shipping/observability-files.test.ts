@@ -18,6 +18,7 @@ import {
   REPO_ROOT,
   readRepoFile,
 } from '../../helpers/metric-names.js';
+import { findTool } from './tools.js';
 
 interface Panel {
   type: string;
@@ -155,15 +156,17 @@ describe('Prometheus alert rules', () => {
     for (const job of jobs) expect(serviceLabels.some((s) => s.includes(`hookpost-job: ${job}`)), job).toBe(true);
   });
 
-  const promtool = spawnSync('promtool', ['--version']).status === 0;
-  it.skipIf(!promtool)('pass promtool check rules and the promtool unit tests (when promtool is installed)', () => {
+  const promtool = findTool('promtool', ['--version'], 'prometheus');
+  it.skipIf(promtool.skip)('pass promtool check rules and the promtool unit tests (needs promtool)', () => {
+    promtool.require();
     const check = spawnSync('promtool', ['check', 'rules', join(REPO_ROOT, ALERTS_FILE)], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
     const test = spawnSync('promtool', ['test', 'rules', join(REPO_ROOT, 'config/prometheus/alerts.test.yml')], { encoding: 'utf8' });
     expect(test.status, test.stdout + test.stderr).toBe(0);
   });
 
-  it.skipIf(!promtool)('the dashboard queries are valid PromQL (promtool parses them as recording rules)', () => {
+  it.skipIf(promtool.skip)('the dashboard queries are valid PromQL (promtool parses them as recording rules; needs promtool)', () => {
+    promtool.require();
     const dir = mkdtempSync(join(tmpdir(), 'hookpost-dashboard-promql-'));
     try {
       const exprs = collectExpressions(dashboard.panels);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** One case of /work/shared/signature-vectors.json (the fields the tests use). */
+/** One case of test/fixtures/signature-vectors.json (the fields the tests use). */
 export interface SignatureVector {
   id: string;
   expected: 'verified' | 'rejected';
@@ -33,8 +33,8 @@ export interface SignatureVectors {
   negative_cases: SignatureVector[];
 }
 
-// `../shared` beside the repository root, reached from this file (test/unit/signing/).
-const VECTORS_URL = new URL('../../../../shared/signature-vectors.json', import.meta.url);
+/** Vendored in the repository; where they come from: test/fixtures/README.md. */
+const VECTORS_URL = new URL('../../fixtures/signature-vectors.json', import.meta.url);
 
 export const vectors = JSON.parse(readFileSync(VECTORS_URL, 'utf8')) as SignatureVectors;
 
