@@ -23,10 +23,13 @@ const MAX_RETRIES = 25;
 export interface Config {
   /** Redis URL for queues and registry. */
   readonly redisUrl: string;
+  /** False when HOOKPOST_REDIS_URL is unset (local mode may then start its own Redis). */
+  readonly redisUrlSet: boolean;
   /** Prefix of every Redis key and queue; use a hash tag such as `{hookpost}` on Redis Cluster. */
   readonly prefix: string;
   /** Name of the BullMQ queue producers push events to. */
   readonly eventsQueue: string;
+  /** Interface the API (or a worker's health server) listens on: `0.0.0.0`, but `127.0.0.1` in local mode. */
   readonly apiHost: string;
   readonly apiPort: number;
   readonly metricsPort: number;
@@ -48,9 +51,9 @@ export interface Config {
    * 30 s attempt keeps its lock; after a crash, its jobs are picked up again within about twice this.
    */
   readonly lockDurationMs: number;
-  /** Folder for local-mode state (the generated signing key). */
+  /** Folder for local-mode state (the generated signing key, the embedded Redis's data). */
   readonly dataDir: string;
-  /** True for the all-in-one local quickstart: dev token, generated key, http and private targets. */
+  /** True for the all-in-one local quickstart: dev token, generated key, http and private targets, loopback API. */
   readonly localMode: boolean;
 }
 
@@ -61,7 +64,7 @@ export interface LoadConfigOptions {
   /**
    * `api` (default, the strictest) needs API tokens and a signing key; `worker` needs the signing
    * key only; `local` is the quickstart: conveniences for what is not set (dev API token, generated
-   * signing key, http and private targets allowed), while every variable that is set is honoured.
+   * signing key, http and private targets allowed, the API on 127.0.0.1 only), while every variable that is set is honoured.
    */
   readonly role?: ProcessRole;
 }
@@ -141,7 +144,7 @@ const envSchema = z.object({
     .string()
     .default('events')
     .refine((raw) => /^[A-Za-z0-9_.-]{1,64}$/.test(raw), 'expected 1-64 characters of A-Z a-z 0-9 _ . -'),
-  HOOKPOST_API_HOST: z.string().default('0.0.0.0'),
+  HOOKPOST_API_HOST: z.string().optional(),
   HOOKPOST_API_PORT: integer(1, 65535).default(8080),
   HOOKPOST_METRICS_PORT: integer(1, 65535).default(9464),
   HOOKPOST_API_TOKENS: z
@@ -238,9 +241,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const e = parsed.data;
   return Object.freeze({
     redisUrl: e.HOOKPOST_REDIS_URL,
+    redisUrlSet: input.HOOKPOST_REDIS_URL !== undefined,
     prefix: e.HOOKPOST_PREFIX,
     eventsQueue: e.HOOKPOST_EVENTS_QUEUE,
-    apiHost: e.HOOKPOST_API_HOST,
+    // Local mode allows private targets with a published token: it must not listen on the network unasked.
+    apiHost: e.HOOKPOST_API_HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
     apiPort: e.HOOKPOST_API_PORT,
     metricsPort: e.HOOKPOST_METRICS_PORT,
     apiTokens: Object.freeze(e.HOOKPOST_API_TOKENS ?? (local ? [LOCAL_DEV_TOKEN] : [])),

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LOCAL_DEV_TOKEN } from '../config/index.js';
 import { createProducer } from '../src/events/index.js';
-import { redisAnswers } from '../src/lifecycle/redis-probe.js';
+import { REDIS_INSTALL_HINT } from '../src/lifecycle/embedded-redis.js';
+import { probeRedis } from '../src/lifecycle/redis-probe.js';
 import { verify } from '../src/signing/verify.js';
 
 const redisUrl = process.env.HOOKPOST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,10 +41,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function main(): Promise<number> {
-  if (!(await redisAnswers(redisUrl))) {
-    process.stderr.write(
-      `demo: cannot reach Redis at ${redisUrl}. Start one with \`redis-server --daemonize yes\` (or \`docker run -d -p 6379:6379 redis:7\`).\n`,
-    );
+  const problem = await probeRedis(redisUrl);
+  if (problem) {
+    const fix = problem.kind === 'unreachable' ? `. Start one with \`redis-server --daemonize yes\` or ${REDIS_INSTALL_HINT}` : '';
+    process.stderr.write(`demo: ${problem.message}${fix}.\n`);
     return 1;
   }
   const prefix = `demo-${randomBytes(4).toString('hex')}`;

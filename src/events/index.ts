@@ -18,4 +18,5 @@ export {
   eventJobId,
   type Producer,
   type ProducerOptions,
+  type PublishResult,
 } from './producer.js';

@@ -42,15 +42,30 @@ export interface ProducerOptions {
   readonly maxEventBytes?: number;
 }
 
+export interface PublishResult {
+  /** `<request_id>.<status>`. */
+  readonly jobId: string;
+  /**
+   * True when a job with this id already existed (the transition was published before and is still
+   * retained, see EVENT_JOB_OPTIONS): nothing was enqueued and no webhook fires again. Use a new
+   * `request_id` for a new request.
+   */
+  readonly duplicate: boolean;
+}
+
 export interface Producer {
   /**
    * Validates and enqueues one event. Throws a HookpostError `EVENT_INVALID` naming each bad field
-   * (nothing is enqueued). Resolves with the job id `<request_id>.<status>`; publishing the same
-   * transition again while the job is retained is a no-op.
+   * (nothing is enqueued). Resolves with the job id `<request_id>.<status>` and whether it was a
+   * duplicate: publishing the same transition again while the job is retained is a no-op.
    */
-  publish(event: unknown): Promise<{ jobId: string }>;
-  /** Validates all events first (throws on the first invalid one, enqueuing none), then adds them in bulk. */
-  publishMany(events: readonly unknown[]): Promise<{ jobIds: string[] }>;
+  publish(event: unknown): Promise<PublishResult>;
+  /**
+   * Validates all events first (throws on the first invalid one, enqueuing none), then adds them in
+   * bulk. `duplicate[i]` says whether `jobIds[i]` already existed (also when an event repeats one
+   * earlier in the same call); `duplicates` counts them.
+   */
+  publishMany(events: readonly unknown[]): Promise<{ jobIds: string[]; duplicate: boolean[]; duplicates: number }>;
   /** Closes the queue, and the Redis connection unless it was passed in as a client. */
   close(): Promise<void>;
 }
@@ -69,7 +84,24 @@ export function createProducer(options: ProducerOptions): Producer {
     connection,
     prefix: options.prefix ?? 'hookpost',
   });
+  // Without a listener BullMQ prints every connection error with its stack; publish() rejects anyway.
+  queue.on('error', () => {});
   const maxBytes = options.maxEventBytes;
+  // BullMQ's add returns the job id whether it created the job or found one with that id. Each job
+  // this producer adds gets a creation timestamp no other job of this producer has (a millisecond
+  // later than the previous one if need be); a stored job with another timestamp existed before.
+  let lastTimestamp = 0;
+  const nextTimestamp = () => {
+    lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+    return lastTimestamp;
+  };
+  const storedTimestamps = async (jobIds: readonly string[]): Promise<Array<string | null>> => {
+    const client = await queue.getBackend().client;
+    // Issued together: ioredis writes them back to back, so a chunk costs about one round trip.
+    return Promise.all(jobIds.map((id) => client.hget(queue.toKey(id), 'timestamp')));
+  };
+  // A job gone again already (removed by a cleaner) was ours or is gone: not reported as a duplicate.
+  const isDuplicate = (stored: string | null, timestamp: number) => stored !== null && Number(stored) !== timestamp;
 
   const prepare = (data: unknown, index?: number) => {
     const checked = validateEvent(data, maxBytes === undefined ? {} : { maxBytes });
@@ -87,15 +119,21 @@ export function createProducer(options: ProducerOptions): Producer {
   return {
     async publish(event) {
       const job = prepare(event);
-      await queue.add(job.name, job.data, job.opts);
-      return { jobId: job.opts.jobId };
+      const timestamp = nextTimestamp();
+      await queue.add(job.name, job.data, { ...job.opts, timestamp });
+      const [stored = null] = await storedTimestamps([job.opts.jobId]);
+      return { jobId: job.opts.jobId, duplicate: isDuplicate(stored, timestamp) };
     },
     async publishMany(events) {
       const jobs = events.map((event, index) => prepare(event, index));
+      const duplicate: boolean[] = [];
       for (let start = 0; start < jobs.length; start += BULK_CHUNK_SIZE) {
-        await queue.addBulk(jobs.slice(start, start + BULK_CHUNK_SIZE));
+        const chunk = jobs.slice(start, start + BULK_CHUNK_SIZE).map((job) => ({ ...job, opts: { ...job.opts, timestamp: nextTimestamp() } }));
+        await queue.addBulk(chunk);
+        const stored = await storedTimestamps(chunk.map((job) => job.opts.jobId));
+        for (const [i, job] of chunk.entries()) duplicate.push(isDuplicate(stored[i] ?? null, job.opts.timestamp));
       }
-      return { jobIds: jobs.map((job) => job.opts.jobId) };
+      return { jobIds: jobs.map((job) => job.opts.jobId), duplicate, duplicates: duplicate.filter(Boolean).length };
     },
     async close() {
       await queue.close();

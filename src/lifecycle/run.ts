@@ -5,18 +5,21 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { type Config, LOCAL_DEV_TOKEN, loadConfig } from '../../config/index.js';
 import { buildApp } from '../api/index.js';
 import { deadLetterRoutes } from '../api/routes/dead-letters.js';
 import { HookpostError } from '../errors.js';
 import { type Logger, createLogger } from '../observability/logger.js';
+import { maskRedisUrl } from '../observability/redis-connection.js';
+import { createEngine } from '../queue/engine.js';
 import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
 import { loadOrCreateLocalKey, loadSigningKey } from '../signing/index.js';
+import { REDIS_INSTALL_HINT, chooseLocalRedis, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
 import { buildHealthApp } from './health-app.js';
-import { redisAnswers } from './redis-probe.js';
-import { createEngine } from '../queue/engine.js';
+import { probeRedis } from './redis-probe.js';
 import { createServices } from './services.js';
-import { type Closable, handleShutdown } from './shutdown.js';
+import { type Closable, closeAll, handleShutdown } from './shutdown.js';
 
 export type Role = 'api' | 'worker' | 'local';
 
@@ -33,6 +36,60 @@ function loadKey(config: Config, logger: Logger): KeyObject {
   return local.key;
 }
 
+/** Where local mode's Redis comes from, for the banner. */
+type LocalRedis = { readonly embedded: false } | { readonly embedded: true; readonly dir: string };
+
+/**
+ * Local mode's Redis: the configured one (checked now, so a wrong URL or password is one clear line),
+ * or its own embedded one (see embedded-redis.ts), pushed onto `components` so it stops last.
+ */
+async function prepareLocalRedis(config: Config, components: Closable[]): Promise<{ config: Config; redis: LocalRedis }> {
+  const hadEmbedded = hasEmbeddedRedis(config.dataDir);
+  const choice = await chooseLocalRedis({
+    redisUrlSet: config.redisUrlSet,
+    embeddedDataExists: hadEmbedded,
+    defaultUnreachable: async () => (await probeRedis(config.redisUrl))?.kind === 'unreachable',
+  });
+  if (choice === 'configured') {
+    const problem = await probeRedis(config.redisUrl);
+    if (problem?.kind === 'unreachable') {
+      die(
+        `${problem.message}. Start one with \`redis-server --daemonize yes\` or ${REDIS_INSTALL_HINT}, ` +
+          'point HOOKPOST_REDIS_URL at yours, or leave it unset to let local mode run its own.',
+      );
+    }
+    if (problem) die(problem.message);
+    return { config, redis: { embedded: false } };
+  }
+  try {
+    const embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
+    components.push({ name: 'redis', close: () => embedded.close() });
+    return { config: Object.freeze({ ...config, redisUrl: embedded.url }), redis: { embedded: true, dir: embedded.dir } };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    die(
+      hadEmbedded
+        ? `${why}; or set HOOKPOST_REDIS_URL to use another Redis.`
+        : `nothing answers at ${maskRedisUrl(config.redisUrl)} and ${why}; or set HOOKPOST_REDIS_URL to yours.`,
+    );
+  }
+}
+
+/** Listens, or ends the process with one line naming the variable to change when the port is taken. */
+async function listen(app: FastifyInstance, host: string, port: number, variable: string, started: readonly Closable[], logger: Logger) {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    await app.close().catch(() => undefined);
+    await closeAll(started, 10_000, logger);
+    if (code === 'EADDRINUSE') die(`port ${port} on ${host} is already in use: set ${variable} to a free port`);
+    if (code === 'EACCES') die(`no permission to listen on port ${port} on ${host}: set ${variable} to a port above 1023`);
+    if (code === 'EADDRNOTAVAIL') die(`${host} is not an address of this machine: fix HOOKPOST_API_HOST`);
+    throw err;
+  }
+}
+
 export async function runProcess(role: Role, env: Record<string, string | undefined>): Promise<void> {
   let config: Config;
   try {
@@ -41,29 +98,21 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
     die(err instanceof Error ? err.message : String(err), 2);
   }
   const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}` });
-  if (role === 'local') {
-    if (!(await redisAnswers(config.redisUrl))) {
-      die(
-        `cannot reach Redis at ${config.redisUrl}. Start one with \`redis-server --daemonize yes\` ` +
-          '(or `docker run -d -p 6379:6379 redis:7`), or point HOOKPOST_REDIS_URL at yours.',
-      );
-    }
-  }
+  const components: Closable[] = [];
+  let localRedis: LocalRedis = { embedded: false };
+  if (role === 'local') ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
 
   let key: KeyObject;
   try {
     key = loadKey(config, logger);
   } catch (err) {
+    await closeAll(components, 10_000, logger);
     die(err instanceof HookpostError ? `${err.message} (${err.code})` : String(err));
   }
   const services = createServices(config, logger, key);
-  const components: Closable[] = [{ name: 'services', close: () => services.close() }];
+  components.push({ name: 'services', close: () => services.close() });
 
-  if (role === 'worker' || role === 'local') {
-    const engine = createEngine(services);
-    await engine.start();
-    components.push({ name: 'engine', close: () => engine.close() });
-  }
+  // Serve /readyz before the engine waits for Redis, so a Redis that cannot be used shows there.
   if (role === 'api' || role === 'local') {
     const app = buildApp(
       {
@@ -86,30 +135,51 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
         ],
       },
     );
-    await app.listen({ host: config.apiHost, port: config.apiPort });
+    await listen(app, config.apiHost, config.apiPort, 'HOOKPOST_API_PORT', components, logger);
     components.push({ name: 'api', close: () => app.close() });
   } else {
     const health = buildHealthApp(services);
-    await health.listen({ host: config.apiHost, port: config.metricsPort });
+    await listen(health, config.apiHost, config.metricsPort, 'HOOKPOST_METRICS_PORT', components, logger);
     components.push({ name: 'health', close: () => health.close() });
   }
 
+  const engine = role === 'api' ? undefined : createEngine(services);
+  // Closed first (reverse order): stop taking jobs and drain while the HTTP server still answers.
+  if (engine) components.push({ name: 'engine', close: () => engine.close() });
   handleShutdown(components, { timeoutMs: config.shutdownTimeoutMs, logger });
+  await engine?.start();
 
-  if (role === 'local') {
-    const base = `http://127.0.0.1:${config.apiPort}`;
-    const token = config.apiTokens[0] === LOCAL_DEV_TOKEN ? LOCAL_DEV_TOKEN : '<your HOOKPOST_API_TOKENS>';
-    process.stdout.write(
-      [
-        '',
-        'hookpost is running (local mode: http and private targets allowed).',
-        `  API          ${base}/v2.1   (Authorization: Token ${token})`,
-        `  public key   ${base}/v2.1/signing-key`,
-        `  metrics      ${base}/metrics   health ${base}/healthz, ${base}/readyz`,
-        `  signing key  ${config.signingKeyFile ?? resolve(config.dataDir, 'signing-key.pem')}`,
-        `  Redis        ${config.redisUrl}   prefix ${config.prefix}, events queue ${config.prefix}:${config.eventsQueue}`,
-        '',
-      ].join('\n'),
-    );
-  }
+  if (role === 'local') process.stdout.write(localBanner(config, localRedis));
+}
+
+/** What local mode prints once it runs: where everything is, and what it allows. */
+function localBanner(config: Config, redis: LocalRedis): string {
+  const shownHost = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
+  const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${config.apiPort}`;
+  const token = config.apiTokens[0] === LOCAL_DEV_TOKEN ? LOCAL_DEV_TOKEN : '<your HOOKPOST_API_TOKENS>';
+  const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.apiHost);
+  const listening = loopbackOnly
+    ? `${config.apiHost} only (this machine; set HOOKPOST_API_HOST to listen elsewhere)`
+    : `${config.apiHost} (${config.apiHost === '0.0.0.0' || config.apiHost === '::' ? 'every interface: reachable from the network' : 'reachable from the network'})`;
+  const allowed = [
+    config.allowHttp ? 'http:// targets allowed' : 'https:// targets only',
+    config.allowPrivateTargets ? 'private and loopback targets ALLOWED' : 'private and loopback targets refused',
+  ].join(', ');
+  const redisLine = redis.embedded
+    ? `${config.redisUrl}   embedded: hookpost's own redis-server, data in ${redis.dir} (stopped with hookpost)`
+    : maskRedisUrl(config.redisUrl);
+  return [
+    '',
+    'hookpost is running (local mode).',
+    `  listening    ${listening}`,
+    `  targets      ${allowed}`,
+    `  API          ${base}/v2.1   (Authorization: Token ${token})`,
+    `  public key   ${base}/v2.1/signing-key`,
+    `  metrics      ${base}/metrics   health ${base}/healthz, ${base}/readyz`,
+    `  signing key  ${config.signingKeyFile ?? resolve(config.dataDir, 'signing-key.pem')}`,
+    `  Redis        ${redisLine}`,
+    `               prefix ${config.prefix}, events queue ${config.prefix}:${config.eventsQueue}`,
+    '',
+    '',
+  ].join('\n');
 }

@@ -7,7 +7,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import type { Config } from '../../config/index.js';
+import { ErrorCode, HookpostError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { describeRedisError, watchRedisConnection } from '../observability/redis-connection.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type DeadLetterStore, createDeadLetterStore } from '../queue/dead-letters.js';
 import { bullConnection, snapshotQueue } from '../queue/engine.js';
@@ -37,7 +39,7 @@ export interface Services {
   readonly metricsRegistry: MetricsRegistry;
   /** Producer side of the deliveries queue (webhook tests, re-drives). */
   readonly deliveries: Queue<DeliveriesJobData>;
-  /** True when Redis answers PING. */
+  /** True when Redis answers PING; throws HookpostError REDIS_UNAVAILABLE saying why it is not usable. */
   checkReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -46,11 +48,12 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
   const keys = createKeys(config.prefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const queueConnection = bullConnection(config.redisUrl);
-  for (const c of [redis, queueConnection]) {
-    c.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  }
+  const redisWatch = watchRedisConnection(redis, logger, 'commands', config.redisUrl);
+  watchRedisConnection(queueConnection, logger, 'queues', config.redisUrl);
   const deliveries = new Queue<DeliveriesJobData>(DELIVERIES_QUEUE, { connection: queueConnection, prefix: config.prefix });
   const events = new Queue(config.eventsQueue, { connection: queueConnection, prefix: config.prefix });
+  // Queues re-emit their connection's errors; without a listener BullMQ prints each with its stack.
+  for (const q of [deliveries, events]) watchRedisConnection(q, logger, `queue ${q.name}`, config.redisUrl);
   const metricsRegistry = new MetricsRegistry();
   const metrics = createMetrics(metricsRegistry, {
     readQueues: () => Promise.all([snapshotQueue(events, 'events'), snapshotQueue(deliveries, DELIVERIES_QUEUE)]),
@@ -70,10 +73,12 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
     metricsRegistry,
     deliveries,
     async checkReady() {
+      const problem = redisWatch.problem;
+      if (problem) throw new HookpostError(ErrorCode.REDIS_UNAVAILABLE, problem.message);
       try {
         return (await redis.ping()) === 'PONG';
-      } catch {
-        return false;
+      } catch (err) {
+        throw new HookpostError(ErrorCode.REDIS_UNAVAILABLE, describeRedisError(err, config.redisUrl).message, { cause: err });
       }
     },
     async close() {

@@ -11,6 +11,7 @@ import { createDeliveryClient, createDestinationGate } from '../delivery/index.j
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, QueueSnapshot } from '../observability/metrics.js';
+import { watchRedisConnection } from '../observability/redis-connection.js';
 import type { Keys } from '../registry/keys.js';
 import type { Registry, WebhookTestStore } from '../registry/index.js';
 import type { Signer } from '../signing/index.js';
@@ -63,7 +64,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const prefix = config.prefix;
   const connection = bullConnection(config.redisUrl);
   const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  for (const c of [connection, subscriber]) c.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  for (const c of [connection, subscriber]) watchRedisConnection(c, log, 'engine', config.redisUrl);
 
   const client = createDeliveryClient({
     allowHttp: config.allowHttp,
@@ -124,7 +125,7 @@ export function createEngine(deps: EngineDeps): Engine {
     { ...workerOptions, settings: { backoffStrategy: decidedBackoff } },
   );
   for (const w of [eventsWorker, deliveriesWorker]) {
-    w.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+    watchRedisConnection(w, log, `worker ${w.name}`, config.redisUrl);
     w.on('failed', (job, err) => {
       if (job && err.name !== 'RetryLaterError' && err.name !== 'UnrecoverableError') {
         log.error({ jobId: job.id, queue: w.name, err: err.message }, 'job failed');

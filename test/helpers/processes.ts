@@ -16,6 +16,8 @@ export interface ChildWorker {
   /** Parsed JSON log lines so far. */
   readonly logs: Array<Record<string, unknown>>;
   readonly stderr: () => string;
+  /** Everything written to stdout so far (log lines and the local-mode banner). */
+  readonly stdout: () => string;
   /** Resolves with the exit code (or the signal name). */
   readonly exited: Promise<number | string>;
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -32,15 +34,32 @@ export function writeSigningKey(): { path: string; publicKeyPem: string } {
 export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string, string>): ChildWorker {
   const script = join(root, 'dist', 'workers', `${role}.js`);
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
-  const proc = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+  return spawnChild(process.execPath, [script], env);
+}
+
+/**
+ * `npm start` exactly as a user runs it, minus the `prestart` build (`--ignore-scripts` skips pre/post
+ * scripts only; `npm test` has built already): npm, the start script's shell, then node.
+ */
+export function spawnNpmStart(env: Record<string, string>): ChildWorker {
+  if (!existsSync(join(root, 'dist', 'workers', 'local.js'))) throw new Error('dist/workers/local.js is missing: run npm run build first');
+  return spawnChild('npm', ['start', '--ignore-scripts', '--silent'], env);
+}
+
+/** Runs `command` in the repository root with `env` (plus PATH unless given) and records its output. */
+export function spawnChild(command: string, args: readonly string[], env: Record<string, string>): ChildWorker {
+  const proc = spawn(command, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let err = '';
   let pending = '';
   proc.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -64,6 +83,7 @@ export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string
     proc,
     logs,
     stderr: () => err,
+    stdout: () => out,
     exited,
     async waitForLog(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

@@ -28,6 +28,8 @@ export interface RedisServer extends TestRedis {
 export interface RedisServerOptions {
   /** Keep data across kill/start with an append-only file fsynced on every write. */
   readonly persistent?: boolean;
+  /** More redis-server arguments, e.g. `['--requirepass', 'secret']`. */
+  readonly args?: readonly string[];
 }
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
@@ -63,7 +65,8 @@ async function ping(port: number): Promise<boolean> {
       reply += chunk.toString();
       if (reply.includes('\r\n')) {
         socket.destroy();
-        resolve(reply.startsWith('+PONG'));
+        // A server with requirepass answers NOAUTH: it is up.
+        resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       }
     });
     socket.on('timeout', () => {
@@ -96,6 +99,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--daemonize', 'no',
     '--logfile', join(dir, 'redis.log'),
     ...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(options.args ?? []),
   ];
 
   const start = async () => {

@@ -1,10 +1,14 @@
 /** `/healthz` (alive), `/readyz` (Redis reachable) and `/metrics` (Prometheus text); no token. */
 import type { FastifyInstance } from 'fastify';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { ErrorCode, hasCode } from '../../errors.js';
 import type { RouteModule } from '../app.js';
 
 export interface HealthDeps {
-  /** True when the process can serve (Redis reachable); a throw counts as false. */
+  /**
+   * True when the process can serve (Redis reachable); a throw counts as false, and a HookpostError
+   * REDIS_UNAVAILABLE's message is sent as the 503's `reason`.
+   */
   readonly checkReady: () => Promise<boolean>;
   readonly metricsRegistry: MetricsRegistry;
 }
@@ -15,12 +19,15 @@ export function registerHealthEndpoints(app: FastifyInstance, deps: HealthDeps):
 
   app.get('/readyz', { config: { public: true }, logLevel: 'warn' }, async (request, reply) => {
     let ready = false;
+    let reason: string | undefined;
     try {
       ready = await deps.checkReady();
     } catch (err) {
-      request.log.warn({ err }, 'readiness check failed');
+      // A Redis problem is already logged once per change by the connection watch; say it here too.
+      if (hasCode(err, ErrorCode.REDIS_UNAVAILABLE)) reason = err.message;
+      else request.log.warn({ err }, 'readiness check failed');
     }
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    return reply.code(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'not ready', ...(reason && { reason }) });
   });
 
   app.get('/metrics', { config: { public: true }, logLevel: 'warn' }, async (_request, reply) => {

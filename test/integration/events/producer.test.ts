@@ -62,6 +62,33 @@ describe('producer (real Redis)', () => {
     expect(await queue.getJobCountByTypes('waiting')).toBe(before + 2);
   });
 
+  it('says whether the job id already existed (duplicate), also across producers and in a quick loop', async () => {
+    expect(await producer.publish(event({ request_id: 'once' }))).toEqual({ jobId: 'once.completed', duplicate: false });
+    expect(await producer.publish(event({ request_id: 'once' }))).toEqual({ jobId: 'once.completed', duplicate: true });
+    const other = createProducer({ redis, prefix });
+    expect((await other.publish(event({ request_id: 'once' }))).duplicate).toBe(true);
+    await other.close();
+    // Same millisecond, same data: still told apart.
+    const fixed = event({ request_id: 'fast', occurred_at: '2026-01-01T00:00:00.000Z' });
+    const results = await Promise.all([producer.publish(fixed), producer.publish(fixed), producer.publish(fixed)]);
+    expect(results.map((r) => r.duplicate).sort()).toEqual([false, true, true]);
+  });
+
+  it('publishMany reports duplicates per event and counts them', async () => {
+    await producer.publish(event({ request_id: 'seen' }));
+    const result = await producer.publishMany([
+      event({ request_id: 'new-1' }),
+      event({ request_id: 'seen' }),
+      event({ request_id: 'new-2' }),
+      event({ request_id: 'new-1' }),
+    ]);
+    expect(result).toEqual({
+      jobIds: ['new-1.completed', 'seen.completed', 'new-2.completed', 'new-1.completed'],
+      duplicate: [false, true, false, true],
+      duplicates: 2,
+    });
+  });
+
   it('throws EVENT_INVALID naming the field and enqueues nothing', async () => {
     const before = await queue.getJobCountByTypes('waiting');
     const failure = await producer.publish(event({ request_id: 'bad', status: 'done' })).catch((err: unknown) => err);

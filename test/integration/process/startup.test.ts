@@ -61,6 +61,7 @@ describe('process startup', () => {
       HOOKPOST_DATA_DIR: join(dir, 'data'),
     });
     expect(await local.exited).toBe(1);
-    expect(local.stderr()).toMatch(/^hookpost: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\. Start one with `redis-server --daemonize yes`/);
+    expect(local.stderr()).toMatch(/^hookpost: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Start one with `redis-server --daemonize yes`/);
+    expect(local.stderr().trim().split('\n')).toHaveLength(1);
   });
 });

@@ -46,6 +46,19 @@ describe('loadConfig', () => {
     });
   });
 
+  it('listens on 0.0.0.0 except in local mode (127.0.0.1); HOOKPOST_API_HOST always wins', () => {
+    expect(loadConfig(required).apiHost).toBe('0.0.0.0');
+    expect(loadConfig(required, { role: 'worker' }).apiHost).toBe('0.0.0.0');
+    expect(loadConfig({}, { role: 'local' }).apiHost).toBe('127.0.0.1');
+    expect(loadConfig({ HOOKPOST_API_HOST: '0.0.0.0' }, { role: 'local' }).apiHost).toBe('0.0.0.0');
+  });
+
+  it('records whether HOOKPOST_REDIS_URL was set (an empty value counts as unset)', () => {
+    expect(loadConfig({}, { role: 'local' })).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', redisUrlSet: false });
+    expect(loadConfig({ HOOKPOST_REDIS_URL: ' ' }, { role: 'local' }).redisUrlSet).toBe(false);
+    expect(loadConfig({ HOOKPOST_REDIS_URL: 'redis://127.0.0.1:6379' }, { role: 'local' }).redisUrlSet).toBe(true);
+  });
+
   it('freezes the result', () => {
     const config = loadConfig(required);
     expect(Object.isFrozen(config)).toBe(true);
