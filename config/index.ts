@@ -12,8 +12,9 @@ export const LOCAL_DEV_TOKEN = 'hookpost-local-dev-token';
 /** Default delays between attempts of `retry: true` webhooks. */
 export const DEFAULT_RETRY_SCHEDULE = '10s,1m,5m,30m,2h,6h';
 
-/** Default deliveries in flight per worker process (see bench/RESULTS.md). */
+/** Default event jobs in flight per worker process (see bench/RESULTS.md). */
 export const DEFAULT_CONCURRENCY = 64;
+
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
@@ -39,8 +40,20 @@ export interface Config {
   readonly signingKeyFile: string | undefined;
   readonly allowHttp: boolean;
   readonly allowPrivateTargets: boolean;
-  /** Deliveries in flight per worker process. */
+  /** Event jobs in flight per worker process (the fast path's slots). */
   readonly concurrency: number;
+  /** Deliveries-queue jobs in flight per worker process (retries, parked, tests, re-drives). */
+  readonly deliveryConcurrency: number;
+  /** Longest an attempt holds a job slot before it is detached, in milliseconds. */
+  readonly inlineBudgetMs: number;
+  /** Detached attempts (waiting on slow receivers without a job slot) per worker process, at most. */
+  readonly maxDetachedAttempts: number;
+  /** Attempts in flight per destination (origin) while it is fast / while it is slow. */
+  readonly maxPerDestination: number;
+  readonly slowMaxPerDestination: number;
+  /** Retention of completed and failed event jobs (age in seconds, count). */
+  readonly eventsKeepCompleted: Readonly<{ age: number; count: number }>;
+  readonly eventsKeepFailed: Readonly<{ age: number; count: number }>;
   /** Delays between attempts in milliseconds; its length is the number of retries. */
   readonly retryScheduleMs: readonly number[];
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -125,6 +138,17 @@ const duration = z.string().transform((raw, ctx) => {
   return ms;
 });
 
+const keepJobs = z.string().transform((raw, ctx) => {
+  const [age, count, extra] = raw.split(',').map((p) => p.trim());
+  const ageMs = age === undefined ? undefined : parseDurationMs(age);
+  const n = count !== undefined && /^\d{1,9}$/.test(count) ? Number(count) : Number.NaN;
+  if (extra !== undefined || ageMs === undefined || ageMs < 1_000 || !Number.isInteger(n)) {
+    ctx.addIssue({ code: 'custom', message: `expected <age>,<count> such as 1h,10000 (age at least 1s), got ${quoted(raw)}` });
+    return z.NEVER;
+  }
+  return Object.freeze({ age: Math.round(ageMs / 1_000), count: n });
+});
+
 const envSchema = z.object({
   HOOKPOST_REDIS_URL: z
     .string()
@@ -172,6 +196,15 @@ const envSchema = z.object({
   HOOKPOST_ALLOW_HTTP: boolean.optional(),
   HOOKPOST_ALLOW_PRIVATE_TARGETS: boolean.optional(),
   HOOKPOST_CONCURRENCY: integer(1, 10_000).default(DEFAULT_CONCURRENCY),
+  HOOKPOST_DELIVERY_CONCURRENCY: integer(1, 10_000).default(64),
+  HOOKPOST_INLINE_BUDGET: duration
+    .refine((ms) => ms >= 10 && ms <= 30_000, 'expected a duration from 10ms to 30s')
+    .default(500),
+  HOOKPOST_MAX_DETACHED_ATTEMPTS: integer(0, 100_000).default(2_000),
+  HOOKPOST_MAX_PER_DESTINATION: integer(1, 10_000).default(256),
+  HOOKPOST_SLOW_MAX_PER_DESTINATION: integer(1, 10_000).default(32),
+  HOOKPOST_EVENTS_KEEP_COMPLETED: keepJobs.default({ age: 3_600, count: 10_000 }),
+  HOOKPOST_EVENTS_KEEP_FAILED: keepJobs.default({ age: 7 * 24 * 3_600, count: 10_000 }),
   HOOKPOST_RETRY_SCHEDULE: z
     .string()
     .default(DEFAULT_RETRY_SCHEDULE)
@@ -253,6 +286,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     allowHttp: e.HOOKPOST_ALLOW_HTTP ?? local,
     allowPrivateTargets: e.HOOKPOST_ALLOW_PRIVATE_TARGETS ?? local,
     concurrency: e.HOOKPOST_CONCURRENCY,
+    deliveryConcurrency: e.HOOKPOST_DELIVERY_CONCURRENCY,
+    inlineBudgetMs: e.HOOKPOST_INLINE_BUDGET,
+    maxDetachedAttempts: e.HOOKPOST_MAX_DETACHED_ATTEMPTS,
+    maxPerDestination: e.HOOKPOST_MAX_PER_DESTINATION,
+    slowMaxPerDestination: e.HOOKPOST_SLOW_MAX_PER_DESTINATION,
+    eventsKeepCompleted: e.HOOKPOST_EVENTS_KEEP_COMPLETED,
+    eventsKeepFailed: e.HOOKPOST_EVENTS_KEEP_FAILED,
     retryScheduleMs: Object.freeze(e.HOOKPOST_RETRY_SCHEDULE),
     logLevel: e.HOOKPOST_LOG_LEVEL,
     shutdownTimeoutMs: e.HOOKPOST_SHUTDOWN_TIMEOUT,

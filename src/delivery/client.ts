@@ -56,8 +56,11 @@ export interface DeliveryClientOptions {
 export interface DeliveryClient {
   /** POSTs once. Never rejects for remote failures: the outcome says what happened. */
   deliverOnce(req: DeliveryRequest): Promise<AttemptOutcome>;
-  /** Closes every pooled connection (waits for in-flight requests). */
-  close(): Promise<void>;
+  /**
+   * Closes every pooled connection: waits for in-flight requests, or with `force` ends them at once
+   * (their attempts fail with `SOCKET_CLOSED`).
+   */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 /** Headers the client controls: framing and hop-by-hop headers from callers could desync the connection. */
@@ -197,8 +200,8 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         }
       });
     },
-    async close() {
-      await agent.close();
+    async close(options) {
+      await (options?.force ? agent.destroy() : agent.close());
     },
   };
 }

@@ -16,7 +16,24 @@ export {
 export {
   createDestinationGate,
   type AcquireResult,
+  type AttemptReport,
   type DestinationGate,
+  type GateStats,
+  type OpenReason,
   type DestinationGateOptions,
   type GateState,
 } from './destination-gate.js';
+export {
+  ABANDONED,
+  DELIVERY_ID_HEADER,
+  createDeliveryPipeline,
+  type AttemptRequest,
+  type AttemptResult,
+  type DeliveryPipeline,
+  type DeliveryTarget,
+  type InFlightStats,
+  type ParkReason,
+  type Payload,
+  type PayloadSource,
+  type PipelineOptions,
+} from './pipeline.js';

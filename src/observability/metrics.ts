@@ -8,8 +8,19 @@ import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 
 export type EventOutcome = 'matched' | 'unmatched' | 'invalid';
 /** Outcomes of a delivery (one per event × webhook); `retrying` counts failed attempts that will be retried. */
 export type DeliveryOutcome = 'success' | 'failed' | 'retrying' | 'refused' | 'skipped';
-/** Why a delivery was moved off the fast path to the deliveries queue. */
-export type ParkReason = 'circuit_open' | 'destination_busy' | 'fanout';
+/**
+ * Why a delivery was handed off the fast path: `detached` (its attempt waits on a slow receiver
+ * without a job slot), `destination_busy` (the destination is at its cap) or `waiting_full` (too many
+ * attempts wait already: it waits in Redis instead).
+ */
+export type HandOffReason = 'detached' | 'destination_busy' | 'waiting_full';
+
+/** What the delivery engine reports on every scrape. */
+export interface EngineStats {
+  readonly inFlight: { readonly inline: number; readonly detached: number; readonly oldestDetachedSeconds: number };
+  /** Destinations by circuit state; `slow` counts closed ones currently slow. */
+  readonly destinations: Readonly<Record<'closed' | 'slow' | 'open' | 'half_open', number>>;
+}
 
 export interface Metrics {
   readonly registry: Registry;
@@ -20,10 +31,20 @@ export interface Metrics {
   readonly resultsOmitted: Counter<string>;
   readonly signingFailures: Counter<string>;
   readonly deliveriesParked: Counter<'reason'>;
+  /** Time from an event's enqueueing to its first-attempt deliveries' success. */
+  readonly eventToDelivery: Histogram<string>;
+  /** Time a handed-off delivery waited on the deliveries queue before its attempt. */
+  readonly handOffWait: Histogram<string>;
+  readonly attemptsInFlight: Gauge<'path'>;
+  readonly oldestDetachedAge: Gauge<string>;
+  readonly destinations: Gauge<'state'>;
+  readonly invalidDeliveryJobs: Counter<string>;
   readonly circuitTransitions: Counter<'state'>;
   readonly webhookTests: Counter<'outcome'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly queueOldestAge: Gauge<'queue'>;
+  /** Registers the engine's scrape-time figures (worker and local processes). */
+  setEngineStats(read: () => EngineStats): void;
 }
 
 /** Counts of one queue, read when Prometheus scrapes. */
@@ -60,7 +81,11 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     return snapshot;
   };
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'hookpost_' });
+  let readEngine: (() => EngineStats) | undefined;
   return {
+    setEngineStats(read) {
+      readEngine = read;
+    },
     registry,
     eventsConsumed: new Counter({
       name: 'hookpost_events_consumed_total',
@@ -99,8 +124,57 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     }),
     deliveriesParked: new Counter({
       name: 'hookpost_deliveries_parked_total',
-      help: 'Deliveries moved off the fast path to the deliveries queue, by reason.',
+      help: 'Deliveries handed off the fast path, by reason (detached, destination_busy, waiting_full).',
       labelNames: ['reason'],
+      registers,
+    }),
+    eventToDelivery: new Histogram({
+      name: 'hookpost_event_to_delivery_seconds',
+      help: "Time from an event's enqueueing to the success of a first attempt (the latency healthy receivers see).",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    handOffWait: new Histogram({
+      name: 'hookpost_handoff_wait_seconds',
+      help: 'Time a handed-off delivery waited on the deliveries queue before its attempt started.',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+      registers,
+    }),
+    attemptsInFlight: new Gauge({
+      name: 'hookpost_attempts_in_flight',
+      help: 'Attempts in flight, by path (inline: holding a job slot; detached: waiting on a slow receiver without one).',
+      labelNames: ['path'],
+      registers,
+      collect() {
+        const stats = readEngine?.();
+        if (!stats) return;
+        this.set({ path: 'inline' }, stats.inFlight.inline);
+        this.set({ path: 'detached' }, stats.inFlight.detached);
+      },
+    }),
+    oldestDetachedAge: new Gauge({
+      name: 'hookpost_detached_oldest_age_seconds',
+      help: 'Age of the oldest detached attempt (waiting on a slow receiver), in seconds.',
+      registers,
+      collect() {
+        const stats = readEngine?.();
+        if (stats) this.set(stats.inFlight.oldestDetachedSeconds);
+      },
+    }),
+    destinations: new Gauge({
+      name: 'hookpost_destinations',
+      help: 'Destinations (origins) this process knows, by state (closed, slow, open, half_open).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const stats = readEngine?.();
+        if (!stats) return;
+        for (const [state, count] of Object.entries(stats.destinations)) this.set({ state }, count);
+      },
+    }),
+    invalidDeliveryJobs: new Counter({
+      name: 'hookpost_delivery_jobs_invalid_total',
+      help: 'Jobs on the deliveries queue failed at once because their data is unreadable or invalid.',
       registers,
     }),
     circuitTransitions: new Counter({

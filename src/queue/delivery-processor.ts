@@ -1,26 +1,31 @@
 /**
- * The deliveries queue processor: retries, parked deliveries, webhook tests and re-driven dead
- * letters. The webhook is read from the registry at every attempt (its URL or headers may have
- * changed; a webhook deleted or disabled meanwhile is skipped). Parked jobs are delayed again
- * without using an attempt; failed attempts are retried through BullMQ with the delay decided here.
+ * The deliveries queue processor: retries, parked deliveries, placeholders of detached attempts,
+ * webhook tests and re-driven dead letters. The webhook is read from the registry at every attempt
+ * (its URL or headers may have changed; a webhook deleted or disabled meanwhile is skipped). It takes
+ * a job, asks the delivery pipeline, and settles: parked jobs are delayed again without using an
+ * attempt, failed attempts are retried through BullMQ with the delay decided here, and a detached
+ * attempt leaves its job delayed as its own placeholder (see detached.ts).
  */
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { AttemptOutcome, AttemptRequest, AttemptResult, DeliveryPipeline } from '../delivery/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WebhookTestConfig, WebhookTestStore } from '../registry/index.js';
 import type { Webhook, WebhookEvent } from '../registry/model.js';
-import type { Attempter, AttemptResult } from './attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
+import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { RetryLaterError } from './errors.js';
-import type { DeliveriesJobData, DeliveryJobData, WebhookTestJobData } from './jobs.js';
+import { type DeliveriesJobData, type DeliveryJobData, type WebhookTestJobData, readDeliveriesJob } from './jobs.js';
 import { settle, settleAndRecord } from './settle.js';
+import { isUnreadable } from './worker.js';
 
 export interface DeliveryProcessorDeps {
   readonly registry: { getById(project: string, id: string): Promise<Webhook | null> };
   readonly webhookTests: WebhookTestStore;
-  readonly attempter: Attempter;
+  readonly pipeline: DeliveryPipeline;
   readonly deadLetters: DeadLetterStore;
+  readonly deliveries: Queue<DeliveriesJobData>;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly retryScheduleMs: readonly number[];
@@ -44,19 +49,42 @@ export function dummyEventOf(test: WebhookTestConfig, testId: string): RequestEv
 }
 
 const MAX_PARK_MS = 60_000;
+/** A job whose attempt is still detached in this process waits this long again (ms). */
+const STILL_DETACHED_WAIT_MS = 2_000;
 
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<DeliveriesJobData>, token?: string) => Promise<void> {
-  const { registry, webhookTests, attempter, metrics, logger } = deps;
+  const { registry, webhookTests, pipeline, metrics, logger } = deps;
+
+  /** Delays the same job again; BullMQ does not count it as an attempt. */
+  const delay = async (job: Job, token: string | undefined, ms: number): Promise<never> => {
+    await job.moveToDelayed(Date.now() + Math.round(ms), token);
+    throw new DelayedError();
+  };
 
   /**
-   * Parked: delay the same job again; BullMQ does not count it as an attempt. A destination that
-   * stays busy is asked less and less often (doubling up to a minute): a dead endpoint with many
-   * parked deliveries must not keep the worker busy re-checking them.
+   * Runs one attempt of a job and settles it. A destination that stays busy is asked less and less
+   * often (doubling up to a minute): a dead endpoint's parked deliveries must not keep the worker busy.
    */
-  const park = async (job: Job, token: string | undefined, result: AttemptResult & { kind: 'parked' }) => {
-    const backoff = 2 ** Math.min(Math.max(job.attemptsStarted - job.attemptsMade - 1, 0), 6);
-    await job.moveToDelayed(Date.now() + Math.min(result.retryInMs * backoff, MAX_PARK_MS), token);
-    throw new DelayedError();
+  const run = async (
+    job: Job<DeliveriesJobData>,
+    token: string | undefined,
+    request: AttemptRequest,
+    decide: (outcome: AttemptOutcome) => Promise<Decision>,
+  ): Promise<void> => {
+    const result: AttemptResult = await pipeline.attempt(request);
+    if (result.kind === 'parked') {
+      const backoff = 2 ** Math.min(Math.max(job.attemptsStarted - job.attemptsMade - 1, 0), 6);
+      return delay(job, token, Math.min(result.retryInMs * backoff, MAX_PARK_MS));
+    }
+    if (result.kind === 'detached') {
+      // The job itself is the placeholder: delayed past the attempt's deadline, settled when it ends.
+      const placeholder = job.moveToDelayed(Date.now() + result.remainingMs + PLACEHOLDER_GRACE_MS, token);
+      void concludeDetached(deps, { jobId: String(job.id), placeholder, settled: result.settled, decide });
+      await placeholder;
+      throw new DelayedError();
+    }
+    const next = await decide(result.outcome);
+    if (next.action === 'retry') throw new RetryLaterError(result.outcome.message, next.delayMs);
   };
 
   const deliver = async (job: Job<DeliveriesJobData>, token: string | undefined, data: DeliveryJobData) => {
@@ -69,31 +97,39 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
       );
       return;
     }
-    const failedBefore = data.priorFailures + job.attemptsMade;
-    const result = await attempter.attempt({
-      deliveryId: data.deliveryId,
-      attempt: failedBefore + 1,
-      webhookId: webhook.id,
-      webhookEvent: data.webhookEvent,
-      event: data.event,
-      target: webhook,
-    });
-    if (result.kind === 'parked') return park(job, token, result);
-    const next = await settleAndRecord(
-      deps,
+    if (data.handedOffAt !== undefined && job.attemptsStarted <= 1) {
+      metrics.handOffWait.observe(Math.max(0, Date.now() - data.handedOffAt) / 1000);
+    }
+    const attempt = data.priorFailures + job.attemptsMade + 1;
+    await run(
+      job,
+      token,
       {
         deliveryId: data.deliveryId,
-        project: data.project,
+        attempt,
         webhookId: webhook.id,
         webhookEvent: data.webhookEvent,
         event: data.event,
-        attempts: failedBefore + 1,
-        outcome: result.outcome,
+        target: webhook,
       },
-      webhook.retry,
-      deps.retryScheduleMs,
+      async (outcome) => {
+        const next = await settleAndRecord(
+          deps,
+          {
+            deliveryId: data.deliveryId,
+            project: data.project,
+            webhookId: webhook.id,
+            webhookEvent: data.webhookEvent,
+            event: data.event,
+            attempts: attempt,
+            outcome,
+          },
+          webhook.retry,
+          deps.retryScheduleMs,
+        );
+        return next.action === 'retry' ? next : { action: 'done' };
+      },
     );
-    if (next.action === 'retry') throw new RetryLaterError(result.outcome.message, next.delayMs);
   };
 
   const test = async (job: Job<DeliveriesJobData>, token: string | undefined, data: WebhookTestJobData) => {
@@ -102,27 +138,40 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
       logger.info({ testId: data.testId }, 'webhook test expired before it ran');
       return;
     }
-    const failedBefore = job.attemptsMade;
+    const attempt = (data.priorFailures ?? 0) + job.attemptsMade + 1;
     const webhookEvent = config.event as WebhookEvent;
-    const result = await attempter.attempt({
-      deliveryId: data.deliveryId,
-      attempt: failedBefore + 1,
-      webhookId: `test:${data.testId}`,
-      webhookEvent,
-      event: dummyEventOf(config, data.testId),
-      target: config,
-    });
-    if (result.kind === 'parked') return park(job, token, result);
-    const { outcome } = result;
-    const next = settle(outcome, config.retry, failedBefore + 1, deps.retryScheduleMs);
-    if (next.action === 'retry') throw new RetryLaterError(outcome.message, next.delayMs);
-    const status = next.action === 'delivered' ? 'completed' : 'failed';
-    await webhookTests.finish(data.project, data.testId, status, status === 'completed' ? null : outcome.message);
-    metrics.webhookTests.inc({ outcome: status });
+    await run(
+      job,
+      token,
+      {
+        deliveryId: data.deliveryId,
+        attempt,
+        webhookId: `test:${data.testId}`,
+        webhookEvent,
+        event: dummyEventOf(config, data.testId),
+        target: config,
+      },
+      async (outcome) => {
+        const next = settle(outcome, config.retry, attempt, deps.retryScheduleMs);
+        if (next.action === 'retry') return next;
+        const status = next.action === 'delivered' ? 'completed' : 'failed';
+        await webhookTests.finish(data.project, data.testId, status, status === 'completed' ? null : outcome.message);
+        metrics.webhookTests.inc({ outcome: status });
+        return { action: 'done' };
+      },
+    );
   };
 
   return async (job, token) => {
-    const data = job.data;
+    const read = isUnreadable(job.data) ? { ok: false as const, error: 'data is not JSON' } : readDeliveriesJob(job.data);
+    if (!read.ok) {
+      metrics.invalidDeliveryJobs.inc();
+      logger.warn({ jobId: job.id, error: read.error }, 'invalid deliveries job rejected');
+      throw new UnrecoverableError(`invalid deliveries job: ${read.error}`);
+    }
+    const data = read.data;
+    // Its attempt still waits here (the placeholder fired early, e.g. the event loop was stalled).
+    if (pipeline.isDetached(data.deliveryId)) return delay(job, token, STILL_DETACHED_WAIT_MS);
     if (data.kind === 'test') return test(job, token, data);
     return deliver(job, token, data);
   };

@@ -1,13 +1,14 @@
 /**
  * The delivery engine of a worker process: the events worker (fast path), the deliveries worker
- * (retries, parked deliveries, webhook tests, re-drives), the in-memory match cache and the
- * shared HTTP client. `start()` begins taking jobs; `close()` stops taking jobs and lets
- * in-flight attempts finish (BullMQ waits for active jobs) before closing connections.
+ * (retries, parked deliveries, placeholders, webhook tests, re-drives), the in-memory match cache,
+ * the delivery pipeline and the shared HTTP client. `start()` begins taking jobs; `close()` stops
+ * taking jobs and lets in-flight attempts finish (BullMQ waits for active jobs, then detached
+ * attempts get the rest of the grace period) before closing connections.
  */
-import { type Queue, Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
-import { createDeliveryClient, createDestinationGate } from '../delivery/index.js';
+import { createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, QueueSnapshot } from '../observability/metrics.js';
@@ -15,12 +16,12 @@ import { watchRedisConnection } from '../observability/redis-connection.js';
 import type { Keys } from '../registry/keys.js';
 import type { Registry, WebhookTestStore } from '../registry/index.js';
 import type { Signer } from '../signing/index.js';
-import { createAttempter } from './attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { createDeliveryProcessor } from './delivery-processor.js';
 import { decidedBackoff } from './errors.js';
 import { createEventProcessor } from './event-processor.js';
 import { DELIVERIES_QUEUE, type DeliveriesJobData } from './jobs.js';
+import { GuardedWorker } from './worker.js';
 
 export interface EngineDeps {
   readonly config: Config;
@@ -71,20 +72,25 @@ export function createEngine(deps: EngineDeps): Engine {
     allowPrivateTargets: config.allowPrivateTargets,
   });
   const gate = createDestinationGate({
-    maxInFlightPerOrigin: Math.max(8, Math.ceil(config.concurrency / 2)),
-    onTransition: (origin, state) => {
+    maxInFlightPerOrigin: config.maxPerDestination,
+    slowMaxInFlightPerOrigin: config.slowMaxPerDestination,
+    slowAfterMs: config.inlineBudgetMs,
+    onTransition: (origin, state, reason) => {
       metrics.circuitTransitions.inc({ state });
-      log.warn({ origin, state }, 'destination circuit changed');
+      log.warn({ origin, state, reason }, 'destination circuit changed');
     },
   });
   const matcher = createMatcher({ source: registry, subscriber, keys, logger: log });
-  const attempter = createAttempter({
+  const pipeline = createDeliveryPipeline({
     client,
     gate,
     signer,
     metrics,
     logger,
+    inlineBudgetMs: config.inlineBudgetMs,
+    maxDetached: config.maxDetachedAttempts,
   });
+  metrics.setEngineStats(() => ({ inFlight: pipeline.inFlight(), destinations: gate.stats() }));
 
   const workerOptions = {
     connection,
@@ -96,11 +102,11 @@ export function createEngine(deps: EngineDeps): Engine {
     // A job stalls when its worker dies; it must be retried, not failed, after a few crashes.
     maxStalledCount: 10,
   };
-  const eventsWorker = new Worker(
+  const eventsWorker = new GuardedWorker(
     config.eventsQueue,
     createEventProcessor({
       matcher,
-      attempter,
+      pipeline,
       deadLetters,
       deliveries,
       redis,
@@ -110,19 +116,28 @@ export function createEngine(deps: EngineDeps): Engine {
       retryScheduleMs: config.retryScheduleMs,
     }),
     workerOptions,
+    { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
   );
-  const deliveriesWorker = new Worker<DeliveriesJobData>(
+  const deliveriesWorker = new GuardedWorker<DeliveriesJobData>(
     DELIVERIES_QUEUE,
     createDeliveryProcessor({
       registry,
       webhookTests,
-      attempter,
+      pipeline,
       deadLetters,
+      deliveries,
       metrics,
       logger,
       retryScheduleMs: config.retryScheduleMs,
     }),
-    { ...workerOptions, settings: { backoffStrategy: decidedBackoff } },
+    {
+      ...workerOptions,
+      concurrency: config.deliveryConcurrency,
+      settings: { backoffStrategy: decidedBackoff },
+      // Only for jobs that name no retention of their own (ours do): foreign jobs must not pile up.
+      removeOnComplete: { count: 0 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    },
   );
   for (const w of [eventsWorker, deliveriesWorker]) {
     watchRedisConnection(w, log, `worker ${w.name}`, config.redisUrl);
@@ -142,10 +157,14 @@ export function createEngine(deps: EngineDeps): Engine {
       log.info({ concurrency: config.concurrency, queue: config.eventsQueue, prefix }, 'engine started');
     },
     async close() {
-      // Stop taking jobs and wait for the active ones (their attempts are bounded by 30 s).
+      const closingAt = Date.now();
+      // Stop taking jobs and wait for the active ones (their inline attempts are bounded by the budget).
       await Promise.all([eventsWorker.close(), deliveriesWorker.close()]);
+      // Detached attempts are covered by their placeholders; letting them finish saves a re-send.
+      await pipeline.drain(Math.max(0, config.shutdownTimeoutMs - 2_000 - (Date.now() - closingAt)));
+      pipeline.abandon();
       await matcher.close();
-      await client.close();
+      await client.close({ force: true });
       subscriber.disconnect();
       await connection.quit().catch(() => connection.disconnect());
       log.info('engine closed');

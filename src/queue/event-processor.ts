@@ -1,24 +1,27 @@
 /**
- * The events queue processor: validate ▸ fire lifecycle events ▸ match (in-memory index) ▸ deliver
- * first attempts inline. Only what cannot finish now goes to the deliveries queue, in one addBulk:
- * retries, and deliveries parked because their destination is open-circuited or busy.
- * One BullMQ job per event on the fast path (see BENCH-NOTES: every extra job costs ~140 µs).
+ * The events queue processor: validate ▸ fire lifecycle events ▸ match (in-memory index) ▸ ask the
+ * delivery pipeline for each first attempt ▸ settle. What cannot finish now goes to the deliveries
+ * queue in one addBulk before the event job completes: retries, deliveries parked by a busy
+ * destination, and placeholders of attempts that were detached because their receiver is slow.
+ * One BullMQ job per event on the fast path (every extra job costs ~140 µs of CPU).
  */
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
 import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Keys } from '../registry/keys.js';
-import type { Attempter } from './attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
+import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
 import { settleAndRecord } from './settle.js';
+import { isUnreadable } from './worker.js';
 
 export interface EventProcessorDeps {
   readonly matcher: Matcher;
-  readonly attempter: Attempter;
+  readonly pipeline: DeliveryPipeline;
   readonly deadLetters: DeadLetterStore;
   readonly deliveries: Queue<DeliveriesJobData>;
   readonly redis: Redis;
@@ -34,6 +37,8 @@ export interface EventProcessorDeps {
 
 const PROGRESS_TTL_SECONDS = 24 * 3600;
 
+type FollowUp = { name: string; data: DeliveryJobData; opts: ReturnType<typeof deliveryJobOptions> };
+
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   if (items.length === 1) return fn(items[0] as T);
   let next = 0;
@@ -47,23 +52,30 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
 }
 
 export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Promise<void> {
-  const { matcher, attempter, deliveries, redis, keys, metrics, logger } = deps;
+  const { matcher, pipeline, deliveries, redis, keys, metrics, logger } = deps;
   const maxBytes = deps.maxEventBytes ?? 1_048_576;
   const parallelism = deps.fanoutParallelism ?? 64;
 
+  const reject = (jobId: string, error: string): never => {
+    metrics.eventsConsumed.inc({ outcome: 'invalid' });
+    logger.warn({ jobId, error }, 'invalid event rejected');
+    // Failed at once, never retried; the error stays on the failed job for inspection.
+    throw new UnrecoverableError(`invalid event: ${error}`);
+  };
+
   return async (job) => {
     const jobId = job.id ?? job.name;
+    if (isUnreadable(job.data)) reject(jobId, 'data is not JSON');
     const checked = validateEvent(job.data, { maxBytes });
-    if (!checked.ok) {
-      metrics.eventsConsumed.inc({ outcome: 'invalid' });
-      logger.warn({ jobId, error: checked.error }, 'invalid event rejected');
-      // Failed at once, never retried; the error stays on the failed job for inspection.
-      throw new UnrecoverableError(`invalid event: ${checked.error}`);
-    }
+    if (!checked.ok) return reject(jobId, checked.error);
     const event = checked.event;
     const matches = await matcher.match(event, firedEvents(event));
     if (matches.length === 0) {
       metrics.eventsConsumed.inc({ outcome: 'unmatched' });
+      logger.debug(
+        { jobId, project: event.project, objectType: event.object_type, objectName: event.object_name, version: event.version },
+        'event matched no webhook',
+      );
       return;
     }
     metrics.eventsConsumed.inc({ outcome: 'matched' });
@@ -79,9 +91,8 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
       if (tracked) marks.push(redis.multi().sadd(progressKey, webhookId).expire(progressKey, PROGRESS_TTL_SECONDS).exec());
     };
 
-    const payloads = attempter.payloads(event);
-
-    const followUps: Array<{ name: string; data: DeliveryJobData; opts: ReturnType<typeof deliveryJobOptions> }> = [];
+    const payloads = pipeline.payloads(event);
+    const followUps: FollowUp[] = [];
     const later = (m: Match, deliveryId: string, priorFailures: number, delayMs: number) => {
       followUps.push({
         name: 'delivery',
@@ -93,42 +104,71 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
           webhookEvent: m.event,
           event,
           priorFailures,
+          handedOffAt: Date.now(),
         },
         opts: deliveryJobOptions(deliveryId, delayMs, deps.retryScheduleMs),
       });
     };
+    // Placeholders become durable with the addBulk below; detached attempts settle only after it.
+    let placeholderWritten!: () => void;
+    let placeholderFailed!: (err: unknown) => void;
+    const placeholder = new Promise<void>((resolve, reject) => {
+      placeholderWritten = resolve;
+      placeholderFailed = reject;
+    });
+    placeholder.catch(() => {}); // concludeDetached handles a failure
 
-    await forEachLimit(matches, parallelism, async (m) => {
-      if (done?.has(m.webhook.id)) return;
-      const deliveryId = deliveryIdOf(jobId, m.webhook.id);
-      const result = await attempter.attempt({
-        deliveryId,
-        attempt: 1,
-        webhookId: m.webhook.id,
-        webhookEvent: m.event,
-        event,
-        target: m.webhook,
-        payloads,
-      });
-      if (result.kind === 'parked') {
-        later(m, deliveryId, 0, result.retryInMs);
-        return;
-      }
+    const decide = async (m: Match, deliveryId: string, outcome: AttemptOutcome): Promise<Decision> => {
       const next = await settleAndRecord(
         deps,
-        { deliveryId, project: event.project, webhookId: m.webhook.id, webhookEvent: m.event, event, attempts: 1, outcome: result.outcome },
+        { deliveryId, project: event.project, webhookId: m.webhook.id, webhookEvent: m.event, event, attempts: 1, outcome },
         m.webhook.retry,
         deps.retryScheduleMs,
       );
-      if (next.action === 'retry') later(m, deliveryId, 1, next.delayMs);
-      else markDone(m.webhook.id);
-    });
+      if (next.action === 'delivered') metrics.eventToDelivery.observe(Math.max(0, Date.now() - job.timestamp) / 1000);
+      return next.action === 'retry' ? next : { action: 'done' };
+    };
 
-    if (followUps.length > 0) await deliveries.addBulk(followUps);
+    try {
+      await forEachLimit(matches, parallelism, async (m) => {
+        if (done?.has(m.webhook.id)) return;
+        const deliveryId = deliveryIdOf(jobId, m.webhook.id);
+        const result = await pipeline.attempt({
+          deliveryId,
+          attempt: 1,
+          webhookId: m.webhook.id,
+          webhookEvent: m.event,
+          event,
+          target: m.webhook,
+          payloads,
+        });
+        if (result.kind === 'parked') {
+          later(m, deliveryId, 0, result.retryInMs);
+          return;
+        }
+        if (result.kind === 'detached') {
+          later(m, deliveryId, 0, result.remainingMs + PLACEHOLDER_GRACE_MS);
+          void concludeDetached(deps, {
+            jobId: deliveryId,
+            placeholder,
+            settled: result.settled,
+            decide: (outcome) => decide(m, deliveryId, outcome),
+          });
+          return;
+        }
+        const next = await decide(m, deliveryId, result.outcome);
+        if (next.action === 'retry') later(m, deliveryId, 1, next.delayMs);
+        else markDone(m.webhook.id);
+      });
+      if (followUps.length > 0) await deliveries.addBulk(followUps);
+    } catch (err) {
+      placeholderFailed(err);
+      throw err;
+    }
+    placeholderWritten();
     if (tracked) {
       await Promise.all(marks);
       if (rerun || marks.length > 0) await redis.del(progressKey);
     }
   };
 }
-

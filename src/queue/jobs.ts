@@ -4,8 +4,9 @@
  */
 import { hash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
-import type { RequestEvent } from '../events/index.js';
-import type { WebhookEvent } from '../registry/model.js';
+import { z } from 'zod';
+import { type RequestEvent, validateEvent } from '../events/index.js';
+import { LIFECYCLE_STAGES, OBJECT_TYPES, type WebhookEvent } from '../registry/model.js';
 
 /** Queue of retries, parked deliveries, webhook tests and re-driven dead letters. */
 export const DELIVERIES_QUEUE = 'deliveries';
@@ -21,8 +22,10 @@ export interface DeliveryJobData {
   readonly webhookId: string;
   readonly webhookEvent: WebhookEvent;
   readonly event: RequestEvent;
-  /** Failed attempts made before this job was created (0 for a parked first attempt). */
+  /** Failed attempts made outside BullMQ's count: before this job was created, or while detached. */
   readonly priorFailures: number;
+  /** When the delivery was handed to this queue (ms since the epoch), for the wait-time metric. */
+  readonly handedOffAt?: number;
 }
 
 /** A webhook test (POST /webhooks-tests); its configuration, headers included, stays in Redis. */
@@ -31,9 +34,43 @@ export interface WebhookTestJobData {
   readonly deliveryId: string;
   readonly project: string;
   readonly testId: string;
+  /** Failed attempts made while detached (outside BullMQ's count). */
+  readonly priorFailures?: number;
 }
 
 export type DeliveriesJobData = DeliveryJobData | WebhookTestJobData;
+
+const WEBHOOK_EVENTS = OBJECT_TYPES.flatMap((type) => LIFECYCLE_STAGES.map((stage) => `${type}_request_${stage}`));
+const id = z.string().min(1).max(256);
+const priorFailures = z.number().int().min(0).max(1_000);
+const deliveriesJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('delivery'),
+    deliveryId: id,
+    project: id,
+    webhookId: id,
+    webhookEvent: z.enum(WEBHOOK_EVENTS as [WebhookEvent, ...WebhookEvent[]]),
+    event: z.unknown(),
+    priorFailures,
+    handedOffAt: z.number().optional(),
+  }),
+  z.object({ kind: z.literal('test'), deliveryId: id, project: id, testId: id, priorFailures: priorFailures.optional() }),
+]);
+
+/**
+ * Checks a deliveries job's data (any BullMQ client can write to the queue): the data, or why it
+ * cannot be processed ("webhookEvent: ...", "event: ...").
+ */
+export function readDeliveriesJob(data: unknown): { ok: true; data: DeliveriesJobData } | { ok: false; error: string } {
+  const parsed = deliveriesJobSchema.safeParse(data);
+  if (!parsed.success) {
+    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ') };
+  }
+  if (parsed.data.kind === 'test') return { ok: true, data: parsed.data };
+  const event = validateEvent(parsed.data.event);
+  if (!event.ok) return { ok: false, error: event.error };
+  return { ok: true, data: { ...parsed.data, event: event.event } };
+}
 
 /**
  * The delivery id: stable across retries and across a re-run of the same event job, so receivers

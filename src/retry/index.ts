@@ -1,1 +1,1 @@
-export { nextRetryDelayMs, parseRetryAfter, type NextRetryDelayInput } from './policy.js';
+export { jitter, nextRetryDelayMs, parseRetryAfter, type NextRetryDelayInput } from './policy.js';

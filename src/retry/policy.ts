@@ -7,6 +7,14 @@
 const JITTER_MIN = 0.8;
 const JITTER_SPAN = 0.4;
 
+/**
+ * The one jitter rule of hookpost: `ms` times a factor in [0.8, 1.2), rounded. Used for retries and
+ * for re-checking parked deliveries, so a burst of them does not come back at the same instant.
+ */
+export function jitter(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms * (JITTER_MIN + JITTER_SPAN * random()));
+}
+
 export interface NextRetryDelayInput {
   /** Attempts made so far (>= 1). */
   readonly failedAttempts: number;
@@ -32,11 +40,9 @@ export function nextRetryDelayMs(input: NextRetryDelayInput): number | null {
   }
   const scheduled = scheduleMs[failedAttempts - 1];
   if (scheduled === undefined) return null;
-  const random = input.random ?? Math.random;
-  const jittered = scheduled * (JITTER_MIN + JITTER_SPAN * random());
+  const jittered = jitter(scheduled, input.random);
   const asked = input.retryAfterMs;
-  const delay = asked === undefined ? jittered : Math.max(jittered, Math.min(asked, 2 * scheduled));
-  return Math.round(delay);
+  return asked === undefined ? jittered : Math.round(Math.max(jittered, Math.min(asked, 2 * scheduled)));
 }
 
 /**

@@ -8,12 +8,18 @@ describe('metrics', () => {
     createMetrics(registry, { defaultMetrics: false });
     const names = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
     expect(names).toEqual([
+      'hookpost_attempts_in_flight',
       'hookpost_circuit_transitions_total',
       'hookpost_deliveries_parked_total',
       'hookpost_deliveries_total',
       'hookpost_delivery_attempt_duration_seconds',
+      'hookpost_delivery_jobs_invalid_total',
       'hookpost_delivery_retries_total',
+      'hookpost_destinations',
+      'hookpost_detached_oldest_age_seconds',
+      'hookpost_event_to_delivery_seconds',
       'hookpost_events_consumed_total',
+      'hookpost_handoff_wait_seconds',
       'hookpost_queue_jobs',
       'hookpost_queue_oldest_waiting_age_seconds',
       'hookpost_results_omitted_total',
