@@ -68,7 +68,7 @@ export function readDeliveriesJob(data: unknown): { ok: true; data: DeliveriesJo
   }
   if (parsed.data.kind === 'test') return { ok: true, data: parsed.data };
   const event = validateEvent(parsed.data.event);
-  if (!event.ok) return { ok: false, error: event.error };
+  if (!event.ok) return { ok: false, error: `event: ${event.error}` };
   return { ok: true, data: { ...parsed.data, event: event.event } };
 }
 

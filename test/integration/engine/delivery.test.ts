@@ -39,6 +39,11 @@ describe('delivery engine: events to signed POSTs', () => {
       expect(r.headers['content-type']).toBe('application/json');
       expect(r.headers['content-length']).toBe(String(r.body.length));
       expect(r.headers['hookpost-delivery-id']).toMatch(/^[0-9a-f-]{36}$/);
+      // Standard Webhooks: the id is the delivery id, the timestamp the signature's `created`.
+      expect(r.headers['webhook-id']).toBe(r.headers['hookpost-delivery-id']);
+      expect(r.headers['signature-input']).toContain(`;created=${r.headers['webhook-timestamp']};`);
+      // No secret on these webhooks: no HMAC signature.
+      expect(r.headers['webhook-signature']).toBeUndefined();
     }
     const finished = requests.find((r) => r.path.startsWith('/finished'));
     expect(finished?.headers.authorization).toBe('Token s3cret-value');
