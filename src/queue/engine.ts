@@ -8,14 +8,13 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
-import { createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
+import { type PipelineOptions, createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, QueueSnapshot } from '../observability/metrics.js';
 import { watchRedisConnection } from '../observability/redis-connection.js';
 import type { Keys } from '../registry/keys.js';
 import type { Registry, WebhookTestStore } from '../registry/index.js';
-import type { Signer } from '../signing/index.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { createDeliveryProcessor } from './delivery-processor.js';
 import { decidedBackoff } from './errors.js';
@@ -33,7 +32,7 @@ export interface EngineDeps {
   readonly deadLetters: DeadLetterStore;
   /** Where retries and parked deliveries are added (not closed by the engine). */
   readonly deliveries: Queue<DeliveriesJobData>;
-  readonly signer: Signer;
+  readonly signer: PipelineOptions['signer'];
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
