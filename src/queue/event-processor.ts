@@ -86,9 +86,19 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
     const progressKey = keys.eventProgress(jobId);
     const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
     const done = tracked && rerun ? new Set(await redis.smembers(progressKey)) : undefined;
+    // Marks made in one turn of the event loop go out as one command: a large fan-out must not pay
+    // a round trip per webhook.
     const marks: Array<Promise<unknown>> = [];
+    let unmarked: string[] = [];
+    const flushMarks = () => {
+      if (unmarked.length === 0) return;
+      marks.push(redis.multi().sadd(progressKey, ...unmarked).expire(progressKey, PROGRESS_TTL_SECONDS).exec());
+      unmarked = [];
+    };
     const markDone = (webhookId: string) => {
-      if (tracked) marks.push(redis.multi().sadd(progressKey, webhookId).expire(progressKey, PROGRESS_TTL_SECONDS).exec());
+      if (!tracked) return;
+      unmarked.push(webhookId);
+      if (unmarked.length === 1) setImmediate(flushMarks);
     };
 
     const payloads = pipeline.payloads(event);
@@ -167,6 +177,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
     }
     placeholderWritten();
     if (tracked) {
+      flushMarks();
       await Promise.all(marks);
       if (rerun || marks.length > 0) await redis.del(progressKey);
     }
