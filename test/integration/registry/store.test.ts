@@ -246,7 +246,7 @@ describe('webhook registry store', () => {
     // Another registry instance (another process) shows the same stamp.
     const other = createRegistry({ redis, keys });
     expect((await other.getById(P, b.id))?.created_at).toBe(stamp);
-    expect((await other.findCandidates(P, 'deployment', base.object_name, [base.event])).map((w) => w.created_at)).toContain(stamp);
+    expect((await other.findCandidates(P, 'deployment', SEED_WEBHOOK_CREATE.object_name, [SEED_WEBHOOK_CREATE.event])).map((w) => w.created_at)).toContain(stamp);
     // The next change writes both into the record, keeping the creation stamp.
     const renamed = await registry.update(P, 'none-1', { name: 'none-1-renamed' });
     expect(renamed.created_at).toBe(stamp);

@@ -45,6 +45,7 @@ describe('webhook test store', () => {
       timeout: 10,
       retry: false,
       include_result: false,
+      secret: null,
       created_at: expect.any(String),
     });
   });
