@@ -5,7 +5,7 @@
  * versions (no `events`, no `secret`) keep matching as before.
  */
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseRegistryNotice } from '../../../src/registry/index.js';
 import type { Webhook, WebhookCreate, WebhookEvent } from '../../../src/registry/index.js';
 import { bodyOf, eventually, requestEvent, useTestScope, type TestEngine } from '../../helpers/engine.js';
