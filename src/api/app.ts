@@ -3,7 +3,7 @@
  * Each resource lives in its own module under routes/ and brings its OpenAPI paths with it.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { ErrorCode, HookpostError } from '../errors.js';
@@ -11,19 +11,24 @@ import type { Registry } from '../registry/store.js';
 import type { WebhookTestStore } from '../registry/webhook-tests.js';
 import { createTokenCheck } from './auth.js';
 import { toHttpError } from './http-errors.js';
-import { type OpenApiDocument, type OpenApiPaths, buildOpenApiDocument } from './openapi.js';
+import { type JsonSchema, type OpenApiDocument, type OpenApiPaths, buildOpenApiDocument } from './openapi.js';
 import { registerBodyParsing, requestLogView } from './request-handling.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { signingKeyRoutes } from './routes/signing-key.js';
+import { up42WebhookRoutes } from './routes/up42-webhooks.js';
+import { webhookEventRoutes } from './routes/webhook-events.js';
 import { webhookTestRoutes } from './routes/webhook-tests.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { type ApiSchemas, createApiSchemas } from './schemas.js';
+import { UP42_SURFACE, isUp42Path, up42Error } from './up42.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no API token (health, metrics, signing key, OpenAPI). */
     public?: boolean;
+    /** `up42`: the route answers in the UP42 envelope, errors included. Default: the UbiOps surface. */
+    surface?: typeof UP42_SURFACE;
   }
 }
 
@@ -68,6 +73,8 @@ export interface RouteModule {
   readonly name: string;
   register(app: FastifyInstance, ctx: RouteContext): void;
   openapi(ctx: RouteContext): OpenApiPaths;
+  /** Component schemas the module's paths refer to, beyond the shared ones. */
+  components?(ctx: RouteContext): Record<string, JsonSchema>;
 }
 
 /** The modules buildApp registers, in order. */
@@ -77,6 +84,8 @@ export const DEFAULT_ROUTE_MODULES: readonly RouteModule[] = Object.freeze([
   openApiRoutes,
   webhookRoutes,
   webhookTestRoutes,
+  webhookEventRoutes,
+  up42WebhookRoutes,
 ]);
 
 export interface BuildAppOptions {
@@ -118,24 +127,32 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
     },
   };
 
+  /** The error body of the request's surface: `{"error": "..."}` or the UP42 envelope. */
+  const isUp42 = (request: FastifyRequest) =>
+    request.routeOptions.config?.surface === UP42_SURFACE ||
+    (request.routeOptions.url === undefined && isUp42Path(request.url));
+  const errorBody = (request: FastifyRequest, statusCode: number, message: string) =>
+    isUp42(request) ? up42Error(statusCode, message) : { error: message };
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.routeOptions.config?.public === true) return;
     const problem = checkToken(request.headers.authorization);
     if (problem !== null) {
-      return reply.code(401).header('www-authenticate', 'Token').send({ error: problem });
+      return reply
+        .code(401)
+        .header('www-authenticate', isUp42(request) ? 'Bearer' : 'Token')
+        .send(errorBody(request, 401, problem));
     }
   });
 
   app.setErrorHandler((err, request, reply) => {
     const { statusCode, message } = toHttpError(err, bodyLimitBytes);
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
-    return reply.code(statusCode).send({ error: message });
+    return reply.code(statusCode).send(errorBody(request, statusCode, message));
   });
 
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send({ error: 'no such endpoint' }),
-  );
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(request, 404, 'no such endpoint')));
 
   for (const module of modules) module.register(app, ctx);
   return app;

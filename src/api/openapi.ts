@@ -69,14 +69,20 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteModule[]): OpenApiDocument {
   const { schemas } = ctx;
   const paths: OpenApiPaths = {};
-  for (const module of modules) Object.assign(paths, module.openapi(ctx));
+  const moduleComponents: Record<string, JsonSchema> = {};
+  for (const module of modules) {
+    Object.assign(paths, module.openapi(ctx));
+    Object.assign(moduleComponents, module.components?.(ctx));
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'hookpost management API',
       version: '2.1',
       description:
-        'UbiOps v2.1-compatible webhook management. Every operation needs "Authorization: Token <token>" ' +
+        'UbiOps v2.1-compatible webhook management (/v2.1/...), and the same registry in the shape UP42\'s SDK ' +
+        'calls (/webhooks/events, /workspaces/{workspace_id}/webhooks..., answers in {"data": ..., "error": ...}). ' +
+        'Every operation needs "Authorization: Token <token>" or "Authorization: Bearer <token>" ' +
         'except health, metrics, the signing key and this document.',
     },
     components: {
@@ -86,8 +92,11 @@ export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteM
         WebhookTestCreate: toJsonSchema(schemas.webhookTestCreate),
         WebhookDetail: toJsonSchema(schemas.webhookDetail, 'output'),
         WebhookTestDetail: toJsonSchema(schemas.webhookTestDetail, 'output'),
+        WebhookEventTest: toJsonSchema(schemas.webhookEventTest, 'output'),
+        CatalogEvent: toJsonSchema(schemas.catalogEvent, 'output'),
         SigningKey: toJsonSchema(schemas.signingKey, 'output'),
         Error: toJsonSchema(schemas.error, 'output'),
+        ...moduleComponents,
       },
       securitySchemes: {
         Token: {
@@ -96,9 +105,14 @@ export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteM
           name: 'Authorization',
           description: 'The value "Token <token>" with a token from HOOKPOST_API_TOKENS.',
         },
+        Bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The same tokens as "Authorization: Bearer <token>" (what UP42\'s SDK sends); accepted on every route.',
+        },
       },
     },
-    security: [{ Token: [] }],
+    security: [{ Token: [] }, { Bearer: [] }],
     paths,
   };
 }

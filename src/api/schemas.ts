@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../errors.js';
-import { LIFECYCLE_STAGES, OBJECT_TYPES, type ObjectType, eventsOf } from '../registry/model.js';
+import { ALL_EVENTS, OBJECT_TYPES, type ObjectType, eventsOf } from '../registry/model.js';
+import { SECRET_LIMITS, assertValidSecret } from '../registry/secrets.js';
 import { WEBHOOK_DEFAULTS } from '../registry/store.js';
 import { WEBHOOK_TEST_STATUSES } from '../registry/webhook-tests.js';
 
@@ -51,8 +52,7 @@ export const RESERVED_HEADER_KEYS: readonly string[] = Object.freeze([
   'expect',
 ]);
 
-/** Every event a webhook can listen to. */
-export const ALL_EVENTS = OBJECT_TYPES.flatMap((t) => LIFECYCLE_STAGES.map((s) => `${t}_request_${s}` as const));
+export { ALL_EVENTS };
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 /** RFC 9110 §5.6.2 token. */
@@ -64,14 +64,15 @@ const CONTROL_RE = /[\x00-\x1f\x7f]/;
 
 const nameRule = `must be 1-${LIMITS.nameMaxChars} characters of a-z, 0-9 and -, starting with a letter or digit`;
 
-/** A UbiOps-style name (webhooks, projects). */
+/** A UbiOps-style name (webhooks, projects, UP42 workspaces). */
 export const nameSchema = z
   .string()
   .min(1, nameRule)
   .max(LIMITS.nameMaxChars, nameRule)
   .regex(NAME_RE, nameRule);
 
-const text = (maxChars: number) =>
+/** A non-empty string of at most `maxChars` characters without control characters. */
+export const text = (maxChars: number) =>
   z
     .string()
     .min(1, 'must not be empty')
@@ -81,7 +82,39 @@ const text = (maxChars: number) =>
 const oneOf = (values: readonly string[]) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : `must be one of ${values.join(', ')}`;
 const objectTypeSchema = z.enum(OBJECT_TYPES, { error: oneOf(OBJECT_TYPES) });
-const eventSchema = z.enum(ALL_EVENTS, { error: oneOf(ALL_EVENTS) });
+/** One event of the catalog, by name. */
+export const eventSchema = z.enum(ALL_EVENTS, { error: oneOf(ALL_EVENTS) });
+
+/** A list of events, at least one; duplicates are accepted and dropped by the registry. */
+const eventListSchema = z
+  .array(eventSchema)
+  .min(1, 'must have at least one event')
+  .max(ALL_EVENTS.length * 4, `must have at most ${ALL_EVENTS.length * 4} entries`);
+
+/**
+ * A write-only webhook secret (Standard Webhooks, SPEC §11): 1-256 characters, `whsec_<base64>` or
+ * any other string. null (or absent) means no secret on create, "keep it" on update.
+ */
+const secretRule = `must be ${SECRET_LIMITS.minChars}-${SECRET_LIMITS.maxChars} characters`;
+export const secretSchema = z
+  .string()
+  .min(SECRET_LIMITS.minChars, secretRule)
+  .max(SECRET_LIMITS.maxChars, secretRule)
+  .superRefine((secret, ctx) => {
+    if (secret.length < SECRET_LIMITS.minChars || secret.length > SECRET_LIMITS.maxChars) return;
+    try {
+      assertValidSecret(secret);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^secret: /, '') });
+    }
+  })
+  .nullable()
+  .meta({
+    description:
+      `Write-only, ${SECRET_LIMITS.minChars}-${SECRET_LIMITS.maxChars} characters: "whsec_<base64>" (the decoded bytes are the key) or any ` +
+      'other string (its UTF-8 bytes). Signs deliveries with webhook-signature (Standard Webhooks). Responses show null. ' +
+      'On update, null or absent keeps the stored secret; a new one replaces it and the old one keeps signing for 24 h.',
+  });
 const timeoutSchema = z
   .number()
   .int('must be an integer number of seconds')
@@ -165,7 +198,8 @@ export function checkWebhookUrl(raw: string, allowHttp: boolean): string | undef
   return undefined;
 }
 
-const urlSchema = (allowHttp: boolean) =>
+/** A webhook URL (`checkWebhookUrl`). */
+export const urlSchema = (allowHttp: boolean) =>
   z
     .string()
     .max(LIMITS.urlMaxChars, `must be at most ${LIMITS.urlMaxChars} characters`)
@@ -179,17 +213,34 @@ const descriptionSchema = z
   .string()
   .max(LIMITS.descriptionMaxChars, `must be at most ${LIMITS.descriptionMaxChars} characters`);
 
-const eventFitsObjectType = (value: { object_type?: ObjectType; event?: string }, ctx: z.RefinementCtx) => {
-  if (value.object_type === undefined || value.event === undefined) return;
+/** Every given event (`event`, or each of `events`) fits `object_type`. */
+const eventsFitObjectType = (
+  value: { object_type?: ObjectType; event?: string; events?: readonly string[] },
+  ctx: z.RefinementCtx,
+) => {
+  if (value.object_type === undefined) return;
   const allowed: readonly string[] = eventsOf(value.object_type);
-  if (!allowed.includes(value.event)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['event'],
-      message: `must be one of ${allowed.join(', ')} for object_type ${value.object_type}`,
-    });
+  const message = `must be one of ${allowed.join(', ')} for object_type ${value.object_type}`;
+  if (value.event !== undefined && !allowed.includes(value.event)) {
+    ctx.addIssue({ code: 'custom', path: ['event'], message });
   }
+  value.events?.forEach((event, i) => {
+    if (!allowed.includes(event)) ctx.addIssue({ code: 'custom', path: ['events', i], message });
+  });
 };
+
+/** A create gives `event` or `events`, an update at most one of them. */
+const oneEventForm =
+  (required: boolean) => (value: { event?: unknown; events?: unknown }, ctx: z.RefinementCtx) => {
+    if (value.event !== undefined && value.events !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['events'], message: 'give either event or events, not both' });
+    } else if (required && value.event === undefined && value.events === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['event'], message: 'required (or events, a list of events)' });
+    }
+  };
+
+const EVENT_FORMS_DESCRIPTION =
+  'Give event (one event, UbiOps) or events (a list, a hookpost extension), not both. Responses show both: event is the first of events.';
 
 export interface ApiSchemaOptions {
   /** Accept `http://` webhook URLs (HOOKPOST_ALLOW_HTTP). */
@@ -211,15 +262,22 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       version: version.default(WEBHOOK_DEFAULTS.version),
       description: descriptionSchema.default(WEBHOOK_DEFAULTS.description),
       labels: labelsSchema.default({}),
-      event: eventSchema,
+      event: eventSchema.optional(),
+      events: eventListSchema.optional().meta({ description: 'Extension: every event that triggers the webhook' }),
       timeout: timeoutSchema.default(WEBHOOK_DEFAULTS.timeout),
       enabled: z.boolean().default(WEBHOOK_DEFAULTS.enabled),
       retry: z.boolean().default(WEBHOOK_DEFAULTS.retry),
       include_result: z.boolean().default(WEBHOOK_DEFAULTS.include_result),
+      secret: secretSchema.optional(),
     })
-    .superRefine(eventFitsObjectType);
+    .superRefine(oneEventForm(true))
+    .superRefine(eventsFitObjectType)
+    .meta({ description: EVENT_FORMS_DESCRIPTION, oneOf: [{ required: ['event'] }, { required: ['events'] }] });
 
-  /** Every field optional. `object_type`, `object_name` and `version` are hookpost extensions. */
+  /**
+   * Every field optional. `object_type`, `object_name` and `version` are hookpost extensions, as
+   * are `events` (replaces the list; `event` replaces it with that one event) and `secret`.
+   */
   const webhookUpdate = z
     .strictObject({
       name: nameSchema.optional(),
@@ -230,13 +288,16 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       version: version.optional(),
       description: descriptionSchema.optional(),
       labels: labelsSchema.optional(),
-      event: eventSchema.optional(),
+      event: eventSchema.optional().meta({ description: 'Replaces the events with this one' }),
+      events: eventListSchema.optional().meta({ description: 'Extension: replaces the events' }),
       timeout: timeoutSchema.optional(),
       enabled: z.boolean().optional(),
       retry: z.boolean().optional(),
       include_result: z.boolean().optional(),
+      secret: secretSchema.optional(),
     })
-    .superRefine(eventFitsObjectType);
+    .superRefine(oneEventForm(false))
+    .superRefine(eventsFitObjectType);
 
   const webhookTestCreate = z
     .strictObject({
@@ -250,7 +311,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       retry: z.boolean().default(WEBHOOK_DEFAULTS.retry),
       include_result: z.boolean().default(WEBHOOK_DEFAULTS.include_result),
     })
-    .superRefine(eventFitsObjectType);
+    .superRefine(eventsFitObjectType);
 
   // Responses carry the same limits as requests, so a client that checks responses (as UbiOps's
   // does) accepts every one; every field is always present.
@@ -270,11 +331,13 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
     version: z.string().min(1).max(LIMITS.versionMaxChars).nullable(),
     description: z.string().max(LIMITS.descriptionMaxChars),
     labels: z.record(z.string(), z.string()),
-    event: z.enum(ALL_EVENTS),
+    event: z.enum(ALL_EVENTS).meta({ description: 'The first of events' }),
+    events: z.array(z.enum(ALL_EVENTS)).min(1).meta({ description: 'Extension: every event that triggers the webhook' }),
     timeout: z.number().int().min(LIMITS.timeoutMinSeconds).max(LIMITS.timeoutMaxSeconds),
     enabled: z.boolean(),
     retry: z.boolean(),
     include_result: z.boolean(),
+    secret: z.null().meta({ description: 'Extension, write-only: always null, whether a secret is set or not' }),
     creation_date: z.iso.datetime().meta({ description: 'ISO-8601 UTC; kept through renames' }),
     last_updated: z.iso.datetime().meta({ description: 'ISO-8601 UTC; moves on every change' }),
   });
@@ -283,6 +346,16 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
     id: z.uuid(),
     status: z.enum(WEBHOOK_TEST_STATUSES),
     error_message: z.string().nullable().meta({ description: 'why the test failed; null otherwise' }),
+  });
+
+  /** One test of a webhook's subscribed event (`POST .../webhooks/{webhook_name}/tests`). */
+  const webhookEventTest = webhookTestDetail.extend({ event: z.enum(ALL_EVENTS) });
+
+  /** One event of the catalog (`GET /v2.1/webhooks/events`). */
+  const catalogEvent = z.object({
+    name: z.enum(ALL_EVENTS),
+    object_type: z.enum(OBJECT_TYPES),
+    description: z.string().meta({ description: 'one line' }),
   });
 
   const error = z.object({ error: z.string().meta({ description: '"<field>: <rule>" for invalid input' }) });
@@ -298,7 +371,18 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
     event: eventSchema.optional(),
   });
 
-  return { webhookCreate, webhookUpdate, webhookTestCreate, webhookDetail, webhookTestDetail, error, signingKey, listQuery };
+  return {
+    webhookCreate,
+    webhookUpdate,
+    webhookTestCreate,
+    webhookDetail,
+    webhookTestDetail,
+    webhookEventTest,
+    catalogEvent,
+    error,
+    signingKey,
+    listQuery,
+  };
 }
 
 export type ApiSchemas = ReturnType<typeof createApiSchemas>;

@@ -1,6 +1,6 @@
-/** What the API shows of stored records: UbiOps `WebhookDetail`, protected values as null. */
+/** What the API shows of stored records: UbiOps `WebhookDetail`, protected values and secrets as null. */
 import { ErrorCode, HookpostError } from '../errors.js';
-import type { Webhook } from '../registry/model.js';
+import { type ObjectScope, type Webhook, isProjectWide } from '../registry/model.js';
 import { LIMITS, nameSchema } from './schemas.js';
 
 export interface WebhookDetailView {
@@ -8,16 +8,21 @@ export interface WebhookDetailView {
   readonly name: string;
   readonly url: string;
   readonly headers: readonly { key: string; value: string | null; protected: boolean }[];
-  readonly object_type: Webhook['object_type'];
+  readonly object_type: ObjectScope['object_type'];
   readonly object_name: string;
   readonly version: string | null;
   readonly description: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** `events[0]`. */
   readonly event: Webhook['event'];
+  /** Extension: every subscribed event. */
+  readonly events: Webhook['events'];
   readonly timeout: number;
   readonly enabled: boolean;
   readonly retry: boolean;
   readonly include_result: boolean;
+  /** Extension, write-only: always null, set or not (the key is always there). */
+  readonly secret: null;
   /** ISO-8601 UTC. */
   readonly creation_date: string;
   /** ISO-8601 UTC. */
@@ -35,8 +40,11 @@ function clipDescription(description: string): string {
   return description.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
-/** The public view of a webhook; a protected header's value reads null. */
-export function toWebhookDetail(w: Webhook): WebhookDetailView {
+/** True for the webhooks the UbiOps surface shows: those on one object (project-wide ones are UP42's). */
+export const isObjectWebhook = (w: Webhook): w is Webhook & ObjectScope => !isProjectWide(w);
+
+/** The public view of a webhook on an object; a protected header's value and the secret read null. */
+export function toWebhookDetail(w: Webhook & ObjectScope): WebhookDetailView {
   return {
     id: w.id,
     name: w.name,
@@ -48,10 +56,12 @@ export function toWebhookDetail(w: Webhook): WebhookDetailView {
     description: clipDescription(w.description),
     labels: w.labels,
     event: w.event,
+    events: w.events,
     timeout: w.timeout,
     enabled: w.enabled,
     retry: w.retry,
     include_result: w.include_result,
+    secret: null,
     creation_date: w.created_at,
     last_updated: w.updated_at,
   };

@@ -1,13 +1,14 @@
 /**
- * In-memory cache of the match index: candidates per (project, object_type, object_name), filled
- * from the registry on first use and dropped when the registry's change notice names the object.
- * No Redis work per event once an object is cached, and the cost does not depend on how many
- * webhooks other objects have (objects never asked for are never loaded).
+ * In-memory cache of the match index: candidates per (project, object_type, object_name), and the
+ * project-wide candidates per (project, object_type), filled from the registry on first use and
+ * dropped when the registry's change notice names the object (or, for project-wide webhooks, the
+ * project). No Redis work per event once cached, and the cost does not depend on how many webhooks
+ * other objects or projects have (what is never asked for is never loaded).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import type { Keys } from '../registry/keys.js';
-import { type ObjectType, type Webhook, type WebhookEvent, eventsOf } from '../registry/model.js';
+import { OBJECT_TYPES, type ObjectType, type Webhook, type WebhookEvent, eventsOf } from '../registry/model.js';
 import { parseRegistryNotice } from '../registry/index.js';
 import { type Match, type MatchableEvent, selectMatches } from './select.js';
 
@@ -18,6 +19,7 @@ export interface CandidateSource {
     objectName: string,
     events: readonly string[],
   ): Promise<Webhook[]>;
+  findProjectCandidates(project: string, events: readonly string[]): Promise<Webhook[]>;
 }
 
 export interface MatchedObject extends MatchableEvent {
@@ -41,12 +43,15 @@ export interface MatcherOptions {
   readonly subscriber: Redis;
   readonly keys: Keys;
   readonly logger: Logger;
-  /** Objects kept in memory (least recently used dropped first). Default 50,000. */
+  /** Objects (and projects' project-wide lists) kept in memory, least recently used dropped first. Default 50,000. */
   readonly maxObjects?: number;
 }
 
 const objectKey = (project: string, objectType: string, objectName: string) =>
   `${project}\u0000${objectType}\u0000${objectName}`;
+
+/** The cache key of a project's project-wide webhooks for one object type (no object name has a NUL). */
+const projectKey = (project: string, objectType: string) => `${project}\u0000${objectType}\u0000\u0000*`;
 
 export function createMatcher(options: MatcherOptions): Matcher {
   const { source, subscriber, keys, logger } = options;
@@ -62,6 +67,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
       return;
     }
     for (const o of notice.objects) cache.delete(objectKey(o.project, o.object_type, o.object_name));
+    for (const p of notice.projects ?? []) for (const t of OBJECT_TYPES) cache.delete(projectKey(p, t));
   };
 
   const onMessage = (channel: string, message: string) => {
@@ -83,15 +89,15 @@ export function createMatcher(options: MatcherOptions): Matcher {
     }
   };
 
-  const candidates = (o: MatchedObject): Promise<Webhook[]> => {
-    const key = objectKey(o.project, o.object_type, o.object_name);
-    const cached = cache.get(key);
-    if (cached) {
+  /** The cached (or loading) value of `key`; `load` reads Redis on a miss. */
+  const cached = (key: string, load: () => Promise<Webhook[]>): Promise<Webhook[]> => {
+    const hit = cache.get(key);
+    if (hit) {
       cache.delete(key);
-      cache.set(key, cached);
-      return cached;
+      cache.set(key, hit);
+      return hit;
     }
-    const loading = source.findCandidates(o.project, o.object_type, o.object_name, eventsOf(o.object_type));
+    const loading = load();
     if (!trusted) return loading;
     cache.set(key, loading);
     // A failed read is not cached: the next event asks Redis again.
@@ -103,6 +109,17 @@ export function createMatcher(options: MatcherOptions): Matcher {
       if (!oldest.done) cache.delete(oldest.value);
     }
     return loading;
+  };
+
+  const candidates = async (o: MatchedObject): Promise<Webhook[]> => {
+    const events = eventsOf(o.object_type);
+    const [scoped, projectWide] = await Promise.all([
+      cached(objectKey(o.project, o.object_type, o.object_name), () =>
+        source.findCandidates(o.project, o.object_type, o.object_name, events),
+      ),
+      cached(projectKey(o.project, o.object_type), () => source.findProjectCandidates(o.project, events)),
+    ]);
+    return projectWide.length === 0 ? scoped : scoped.length === 0 ? projectWide : [...scoped, ...projectWide];
   };
 
   return {

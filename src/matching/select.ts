@@ -1,7 +1,8 @@
 /**
- * The matching rule of SPEC §2, as a pure function over an object's candidate webhooks.
+ * The matching rule of SPEC §2 (and §10 for project-wide webhooks), as a pure function over the
+ * candidate webhooks of one object and its project.
  */
-import type { Webhook, WebhookEvent } from '../registry/model.js';
+import { type Webhook, type WebhookEvent, isProjectWide } from '../registry/model.js';
 
 /** What matching needs to know of an event. */
 export interface MatchableEvent {
@@ -9,6 +10,7 @@ export interface MatchableEvent {
   readonly is_default_version?: boolean | undefined;
 }
 
+/** One delivery to make: a webhook and one fired event it subscribes to. */
 export interface Match {
   readonly webhook: Webhook;
   /** The fired event the webhook listens to. */
@@ -16,9 +18,11 @@ export interface Match {
 }
 
 /**
- * Webhooks among `candidates` (all of one project/object) that an event firing `fired` reaches:
- * enabled, listening to one of the fired events, and either on the event's version or on the
- * default version (`version: null`) when the event ran on the default version.
+ * The deliveries an event firing `fired` makes among `candidates` (webhooks of its object or of its
+ * project): one per enabled webhook and fired event it subscribes to, in the order of `fired` (a
+ * webhook on both `_completed` and `_finished` gets two). A webhook on an object must also be on
+ * the event's version, or on the default version (`version: null`) when the event ran on it; a
+ * project-wide webhook hears every version.
  */
 export function selectMatches(
   candidates: readonly Webhook[],
@@ -27,9 +31,13 @@ export function selectMatches(
 ): Match[] {
   const matches: Match[] = [];
   for (const webhook of candidates) {
-    if (!webhook.enabled || !fired.includes(webhook.event)) continue;
-    const onVersion = webhook.version === null ? event.is_default_version === true : webhook.version === event.version;
-    if (onVersion) matches.push({ webhook, event: webhook.event });
+    if (!webhook.enabled) continue;
+    if (!isProjectWide(webhook)) {
+      const onVersion =
+        webhook.version === null ? event.is_default_version === true : webhook.version === event.version;
+      if (!onVersion) continue;
+    }
+    for (const f of fired) if (webhook.events.includes(f)) matches.push({ webhook, event: f });
   }
   return matches;
 }

@@ -89,7 +89,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
 
   const deliver = async (job: Job<DeliveriesJobData>, token: string | undefined, data: DeliveryJobData) => {
     const webhook = await registry.getById(data.project, data.webhookId);
-    if (!webhook?.enabled || webhook.event !== data.webhookEvent) {
+    if (!webhook?.enabled || !webhook.events.includes(data.webhookEvent)) {
       metrics.deliveries.inc({ event: data.webhookEvent, outcome: 'skipped' });
       logger.info(
         { deliveryId: data.deliveryId, webhookId: data.webhookId, reason: webhook ? 'disabled or changed' : 'deleted' },

@@ -2,6 +2,7 @@
 export { createKeys, type Keys } from './keys.js';
 export * from './model.js';
 export { parseRegistryNotice, type RegistryNotice, type RegistryObject } from './notice.js';
+export { SECRET_LIMITS, assertValidSecret, nextSecrets, secretsEqual } from './secrets.js';
 export {
   createRegistry,
   WEBHOOK_DEFAULTS,
@@ -15,10 +16,12 @@ export {
 } from './store.js';
 export {
   createWebhookTestStore,
+  TEST_OBJECT_NAMES,
   WEBHOOK_TEST_STATUSES,
   WEBHOOK_TEST_TTL_SECONDS,
   type WebhookTestConfig,
   type WebhookTestCreate,
+  type WebhookEventTest,
   type WebhookTestDetail,
   type WebhookTestStatus,
   type WebhookTestStore,

@@ -14,6 +14,8 @@ export interface Keys {
   webhookNames(project: string): string;
   /** Set: ids of the webhooks of one object, for one event (the match index). */
   matchIndex(project: string, objectType: string, objectName: string, event: string): string;
+  /** Set: ids of the project-wide webhooks of one project, for one event (the project-wide match index). */
+  projectMatchIndex(project: string, event: string): string;
   /** String: counter incremented on every registry change. */
   registryVersion(): string;
   /** Pub/sub channel: a JSON notice naming the objects whose webhooks changed. */
@@ -37,6 +39,7 @@ export function createKeys(prefix: string): Keys {
     webhookNames: (project) => `${prefix}:webhook-names:${part(project)}`,
     matchIndex: (project, objectType, objectName, event) =>
       `${prefix}:match:${part(project)}:${part(objectType)}:${part(objectName)}:${part(event)}`,
+    projectMatchIndex: (project, event) => `${prefix}:match-project:${part(project)}:${part(event)}`,
     registryVersion: () => `${prefix}:registry:version`,
     registryChannel: () => `${prefix}:registry:changes`,
     legacyTimestamp: () => `${prefix}:registry:legacy-timestamp`,

@@ -1,6 +1,12 @@
 /**
- * The webhook model (UbiOps `WebhookDetail`, seeds/000_*) as hookpost stores it.
+ * The webhook model as hookpost stores it: UbiOps `WebhookDetail` (seeds/000_*) scoped to one
+ * object, or a project-wide webhook (the UP42 shape, SPEC §10) that hears every deployment or
+ * pipeline of its project. Both live in one registry and are matched by one rule.
  */
+import type { StoredWebhookSecrets } from '../signing/index.js';
+
+export type { StoredWebhookSecrets } from '../signing/index.js';
+
 export const OBJECT_TYPES = ['deployment', 'pipeline'] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
@@ -15,6 +21,18 @@ export function eventsOf(objectType: ObjectType): WebhookEvent[] {
   return LIFECYCLE_STAGES.map((stage) => `${objectType}_request_${stage}` as const);
 }
 
+/** Every event a webhook can subscribe to, deployments first. */
+export const ALL_EVENTS: readonly WebhookEvent[] = Object.freeze(OBJECT_TYPES.flatMap(eventsOf));
+
+/** The object type an event belongs to (`pipeline_request_failed` → `pipeline`). */
+export function objectTypeOf(event: WebhookEvent): ObjectType {
+  return event.startsWith('pipeline_') ? 'pipeline' : 'deployment';
+}
+
+/** True when `value` names an event of the catalog. */
+export const isWebhookEvent = (value: unknown): value is WebhookEvent =>
+  typeof value === 'string' && (ALL_EVENTS as readonly string[]).includes(value);
+
 export interface WebhookHeader {
   readonly key: string;
   /** Always a string in the store; the API shows `null` for protected headers. */
@@ -22,27 +40,84 @@ export interface WebhookHeader {
   readonly protected: boolean;
 }
 
-/** A stored webhook, secrets included: never returned, logged or put in job data as is. */
-export interface Webhook {
+/** A webhook on one deployment or pipeline (every UbiOps webhook). */
+export interface ObjectScope {
+  readonly object_type: ObjectType;
+  readonly object_name: string;
+  /** null: the object's default version. */
+  readonly version: string | null;
+}
+
+/** A webhook on every deployment and pipeline of its project, any version (every UP42 webhook). */
+export interface ProjectScope {
+  readonly object_type: null;
+  readonly object_name: null;
+  readonly version: null;
+}
+
+interface WebhookFields {
   readonly id: string;
   readonly project: string;
   readonly name: string;
   readonly url: string;
   readonly headers: readonly WebhookHeader[];
-  readonly object_type: ObjectType;
-  readonly object_name: string;
-  /** null: the object's default version. */
-  readonly version: string | null;
   readonly description: string;
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * What the webhook subscribes to, at least one, no duplicates, in the order given. A scoped
+   * webhook's events are all of its `object_type`; a project-wide one may mix both types.
+   */
+  readonly events: readonly WebhookEvent[];
+  /** `events[0]`, kept for code (and records) that know one event per webhook. */
   readonly event: WebhookEvent;
   /** Seconds, 1-30. */
   readonly timeout: number;
+  /** UP42's `active`. */
   readonly enabled: boolean;
   readonly retry: boolean;
   readonly include_result: boolean;
+  /**
+   * The Standard Webhooks secret (SPEC §11), write-only: never returned, logged or put in job data.
+   * After a change `previous` keeps signing for 24 h from `rotatedAt`. null: no secret.
+   */
+  readonly secret: StoredWebhookSecrets | null;
   /** ISO-8601 UTC (`toISOString`), set on create and kept through renames; the API's `creation_date`. */
   readonly created_at: string;
   /** ISO-8601 UTC, later than the previous value on every change; the API's `last_updated`. */
   readonly updated_at: string;
 }
+
+/** A stored webhook, secrets included: never returned, logged or put in job data as is. */
+export type Webhook = WebhookFields & (ObjectScope | ProjectScope);
+
+/** True for a webhook without object scope (it hears every object of its project). */
+export const isProjectWide = (w: Pick<Webhook, 'object_name'>): w is Webhook & ProjectScope => w.object_name === null;
+
+/** One entry of the event catalog (`GET /webhooks/events`). */
+export interface CatalogEvent {
+  readonly name: WebhookEvent;
+  readonly object_type: ObjectType;
+  /** One line. */
+  readonly description: string;
+}
+
+const STAGE_DESCRIPTIONS: Record<LifecycleStage, string> = {
+  started: 'started processing (status processing)',
+  completed: 'completed (status completed)',
+  failed: 'failed (status failed)',
+  finished: 'finished, completed or failed (fires together with completed or failed)',
+};
+
+/** Every event a webhook can subscribe to, with its object type and a one-line description. */
+export const EVENT_CATALOG: readonly CatalogEvent[] = Object.freeze(
+  OBJECT_TYPES.flatMap((objectType) =>
+    LIFECYCLE_STAGES.map(
+      (stage): CatalogEvent =>
+        Object.freeze({
+          name: `${objectType}_request_${stage}` as const,
+          object_type: objectType,
+          description: `A request to a ${objectType} ${STAGE_DESCRIPTIONS[stage]}.`,
+        }),
+    ),
+  ),
+);

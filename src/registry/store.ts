@@ -4,22 +4,43 @@
  * Layout (all names from keys.ts):
  * - `keys.webhook(project, id)`: string, the whole record as JSON (secrets included), so N records
  *   come back in one MGET.
- * - `keys.webhookNames(project)`: hash name → id; name uniqueness and the project's list of webhooks.
- * - `keys.matchIndex(project, object_type, object_name, event)`: set of webhook ids. Every webhook is
- *   indexed, enabled or not, whatever its version: the consumer filters on enabled and version.
+ * - `keys.webhookNames(project)`: hash name → id; name uniqueness (across both API surfaces) and the
+ *   project's list of webhooks.
+ * - `keys.matchIndex(project, object_type, object_name, event)`: set of ids of the webhooks on that
+ *   object subscribed to that event.
+ * - `keys.projectMatchIndex(project, event)`: set of ids of the project-wide webhooks subscribed to
+ *   that event. Every webhook is indexed once per event, enabled or not, whatever its version: the
+ *   consumer filters on enabled and version.
  * - `keys.registryVersion()`: counter incremented by every change.
  *
  * Every mutation is one Lua script that checks, writes the record, the name hash and the index,
  * increments the version and publishes the change notice, so a crash never leaves them disagreeing.
  * Updates and deletes are optimistic: the script applies only if the record is still the one read.
+ *
+ * Older records migrate on read: a record without `events` reads as `events: [event]`, one without
+ * `secret` as `secret: null`, one without timestamps as described at `normalize`. Their index
+ * entries are already the ones a one-event webhook has, so nothing needs rewriting; the record is
+ * written in the current shape on its next change.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ErrorCode, HookpostError } from '../errors.js';
 import type { Keys } from './keys.js';
-import { type ObjectType, type Webhook, type WebhookEvent, type WebhookHeader, eventsOf } from './model.js';
-import { type RegistryObject, encodeNoticeObjects } from './notice.js';
+import {
+  type ObjectScope,
+  type ObjectType,
+  type ProjectScope,
+  type StoredWebhookSecrets,
+  type Webhook,
+  type WebhookEvent,
+  type WebhookHeader,
+  eventsOf,
+  isProjectWide,
+  isWebhookEvent,
+} from './model.js';
+import { type RegistryObject, encodeNoticeObjects, encodeNoticeProjects } from './notice.js';
 import { defineScript, runScript } from './scripts.js';
+import { nextSecrets } from './secrets.js';
 
 /** Defaults of the optional fields of a webhook (seeds/000_*, `webhooks_create`). */
 export const WEBHOOK_DEFAULTS = Object.freeze({
@@ -51,13 +72,20 @@ export interface WebhookHeaderPatch {
   readonly protected?: boolean;
 }
 
-/** What a create needs; optional fields take WEBHOOK_DEFAULTS. The API validates before this. */
+/**
+ * What a create needs; optional fields take WEBHOOK_DEFAULTS. The API validates before this.
+ * `object_type` and `object_name` together scope the webhook to one object; both absent make it
+ * project-wide (every deployment and pipeline of the project, any version; no `version` then).
+ */
 export interface WebhookCreate {
   readonly name: string;
   readonly url: string;
-  readonly object_type: ObjectType;
-  readonly object_name: string;
-  readonly event: WebhookEvent;
+  readonly object_type?: ObjectType;
+  readonly object_name?: string;
+  /** The events, at least one (duplicates dropped). When absent, `[event]`. */
+  readonly events?: readonly WebhookEvent[];
+  /** One event: the UbiOps form, used when `events` is absent. */
+  readonly event?: WebhookEvent;
   readonly headers?: readonly WebhookHeaderInput[];
   readonly description?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -68,9 +96,16 @@ export interface WebhookCreate {
   readonly enabled?: boolean;
   readonly retry?: boolean;
   readonly include_result?: boolean;
+  /** The Standard Webhooks secret, 1-256 characters (a `whsec_` one must decode); null or absent: none. */
+  readonly secret?: string | null;
 }
 
-/** A partial update: absent fields keep their value; `headers` replaces the whole list. */
+/**
+ * A partial update: absent fields keep their value; `headers` replaces the whole list; `event`
+ * replaces the events with that one, `events` with those (not both). `secret` null or absent keeps
+ * the stored secret; another secret replaces it and the old one keeps signing for 24 h. A
+ * project-wide webhook takes no `object_type`, `object_name` or `version`.
+ */
 export interface WebhookPatch {
   readonly name?: string;
   readonly url?: string;
@@ -81,10 +116,12 @@ export interface WebhookPatch {
   readonly description?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly event?: WebhookEvent;
+  readonly events?: readonly WebhookEvent[];
   readonly timeout?: number;
   readonly enabled?: boolean;
   readonly retry?: boolean;
   readonly include_result?: boolean;
+  readonly secret?: string | null;
 }
 
 /** List filters; all given filters must hold. */
@@ -92,11 +129,14 @@ export interface WebhookFilters {
   /** Every pair must be among the webhook's labels. */
   readonly labels?: Readonly<Record<string, string>>;
   readonly object_type?: string;
+  /** One of the webhook's events. */
   readonly event?: string;
+  /** `object`: webhooks on one object only; `project`: project-wide ones only; absent: both. */
+  readonly scope?: 'object' | 'project';
 }
 
 export interface Registry {
-  /** Creates a webhook. Throws NAME_TAKEN when the name exists in the project, VALIDATION when the event does not fit the object type. */
+  /** Creates a webhook. Throws NAME_TAKEN when the name exists in the project, VALIDATION when the events do not fit the scope. */
   create(project: string, input: WebhookCreate): Promise<Webhook>;
   /** The full record (secrets included) by name, or null. */
   get(project: string, name: string): Promise<Webhook | null>;
@@ -104,8 +144,12 @@ export interface Registry {
   list(project: string, filters?: WebhookFilters): Promise<Webhook[]>;
   /** Applies a patch. Throws NOT_FOUND, NAME_TAKEN (rename onto a taken name) or VALIDATION. */
   update(project: string, name: string, patch: WebhookPatch): Promise<Webhook>;
+  /** `update` of the webhook with this id (stays on that webhook even if it is renamed meanwhile). */
+  updateById(project: string, id: string, patch: WebhookPatch): Promise<Webhook>;
   /** Deletes a webhook; false when there was none. */
   remove(project: string, name: string): Promise<boolean>;
+  /** Deletes the webhook with this id; false when there was none. */
+  removeById(project: string, id: string): Promise<boolean>;
   /** The full record (secrets included) by id, or null. */
   getById(project: string, id: string): Promise<Webhook | null>;
   /**
@@ -118,6 +162,11 @@ export interface Registry {
     objectName: string,
     events: readonly string[],
   ): Promise<Webhook[]>;
+  /**
+   * Every project-wide webhook of `project` for any of `events` (full records, enabled or not).
+   * Two round trips (SUNION, MGET): other projects' webhooks and object-scoped ones are never read.
+   */
+  findProjectCandidates(project: string, events: readonly string[]): Promise<Webhook[]>;
 }
 
 export interface RegistryOptions {
@@ -125,18 +174,21 @@ export interface RegistryOptions {
   readonly keys: Keys;
 }
 
-// KEYS: names, record, index, version. ARGV: name, id, record json, channel, notice objects.
+// Every script: KEYS[1] names, KEYS[2] record, KEYS[3] version, then index sets. The notice is
+// '{"version":<v>,"objects":<objects json><projects part>}' (see notice.ts).
+
+// KEYS[4..]: the index sets. ARGV: name, id, record json, channel, notice objects, notice projects.
 const CREATE = defineScript(`
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[2])
-local v = redis.call('INCR', KEYS[4])
-redis.call('PUBLISH', ARGV[4], '{"version":' .. string.format('%d', v) .. ',"objects":' .. ARGV[5] .. '}')
+for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[2]) end
+local v = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[4], '{"version":' .. string.format('%d', v) .. ',"objects":' .. ARGV[5] .. ARGV[6] .. '}')
 return v
 `);
 
-// KEYS: names, record, old index, new index, version.
-// ARGV: old name, new name, id, expected record json, new record json, channel, notice objects.
+// KEYS[4..3+n]: the old index sets, then the new ones. ARGV: old name, new name, id, expected record
+// json, new record json, channel, notice objects, notice projects, n.
 // -1: the record changed since it was read (retry), 0: the new name is taken, else the version.
 const UPDATE = defineScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then return -1 end
@@ -146,44 +198,87 @@ if ARGV[1] ~= ARGV[2] then
   redis.call('HDEL', KEYS[1], ARGV[1])
 end
 redis.call('SET', KEYS[2], ARGV[5])
-if KEYS[3] ~= KEYS[4] then redis.call('SREM', KEYS[3], ARGV[3]) end
-redis.call('SADD', KEYS[4], ARGV[3])
-local v = redis.call('INCR', KEYS[5])
-redis.call('PUBLISH', ARGV[6], '{"version":' .. string.format('%d', v) .. ',"objects":' .. ARGV[7] .. '}')
+local old = tonumber(ARGV[9])
+for i = 4, 3 + old do redis.call('SREM', KEYS[i], ARGV[3]) end
+for i = 4 + old, #KEYS do redis.call('SADD', KEYS[i], ARGV[3]) end
+local v = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[6], '{"version":' .. string.format('%d', v) .. ',"objects":' .. ARGV[7] .. ARGV[8] .. '}')
 return v
 `);
 
-// KEYS: names, record, index, version. ARGV: name, id, expected record json, channel, notice objects.
+// KEYS[4..]: the index sets. ARGV: name, id, expected record json, channel, notice objects, notice projects.
 // -1: the record changed since it was read (retry), else the version.
 const REMOVE = defineScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then return -1 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[2])
-local v = redis.call('INCR', KEYS[4])
-redis.call('PUBLISH', ARGV[4], '{"version":' .. string.format('%d', v) .. ',"objects":' .. ARGV[5] .. '}')
+for i = 4, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
+local v = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[4], '{"version":' .. string.format('%d', v) .. ',"objects":' .. ARGV[5] .. ARGV[6] .. '}')
 return v
 `);
 
 /** Optimistic retries before giving up; only reached under a storm of writes to one webhook. */
 const MAX_ATTEMPTS = 50;
 
-const objectOf = (w: Pick<Webhook, 'project' | 'object_type' | 'object_name'>): RegistryObject => ({
-  project: w.project,
-  object_type: w.object_type,
-  object_name: w.object_name,
-});
+const PROJECT_SCOPE: ProjectScope = Object.freeze({ object_type: null, object_name: null, version: null });
 
-function assertEventFits(objectType: ObjectType, event: WebhookEvent): void {
-  const allowed: readonly string[] = eventsOf(objectType);
-  if (!allowed.includes(event)) {
-    throw new HookpostError(
-      ErrorCode.VALIDATION,
-      `event: must be one of ${allowed.join(', ')} for object_type ${objectType}`,
-    );
+/** The scope a create asks for: both object fields, or neither (project-wide, then without version). */
+function scopeOf(input: WebhookCreate): ObjectScope | ProjectScope {
+  const { object_type, object_name } = input;
+  if (object_type === undefined && object_name === undefined) {
+    if (input.version !== undefined && input.version !== null) {
+      throw new HookpostError(ErrorCode.VALIDATION, 'version: only a webhook on one object (object_type, object_name) has a version');
+    }
+    return PROJECT_SCOPE;
   }
+  if (object_type === undefined || object_name === undefined) {
+    const missing = object_type === undefined ? 'object_type' : 'object_name';
+    throw new HookpostError(ErrorCode.VALIDATION, `${missing}: required with ${missing === 'object_type' ? 'object_name' : 'object_type'}`);
+  }
+  return { object_type, object_name, version: input.version ?? WEBHOOK_DEFAULTS.version };
 }
+
+/**
+ * The events as stored: duplicates dropped (first kept), at least one, each of the catalog and, for
+ * a webhook on an object, of its type. `field` names the input in messages (`event` or `events`).
+ */
+function checkEvents(
+  events: readonly string[] | undefined,
+  objectType: ObjectType | null,
+  field: 'event' | 'events',
+): [WebhookEvent, ...WebhookEvent[]] {
+  if (events === undefined || events.length === 0) {
+    throw new HookpostError(ErrorCode.VALIDATION, field === 'event' ? 'event: required' : 'events: must have at least one event');
+  }
+  const allowed: readonly string[] | undefined = objectType === null ? undefined : eventsOf(objectType);
+  const unique: WebhookEvent[] = [];
+  events.forEach((event, i) => {
+    const at = field === 'event' ? 'event' : `events[${i}]`;
+    if (!isWebhookEvent(event)) throw new HookpostError(ErrorCode.VALIDATION, `${at}: not an event of the catalog`);
+    if (allowed !== undefined && !allowed.includes(event)) {
+      throw new HookpostError(ErrorCode.VALIDATION, `${at}: must be one of ${allowed.join(', ')} for object_type ${objectType}`);
+    }
+    if (!unique.includes(event)) unique.push(event);
+  });
+  return unique as [WebhookEvent, ...WebhookEvent[]];
+}
+
+/** The events a create or patch gives, and the field they came in; undefined when it gives none. */
+function eventsGiven(input: { event?: WebhookEvent; events?: readonly WebhookEvent[] }): {
+  events: readonly WebhookEvent[];
+  field: 'event' | 'events';
+} | undefined {
+  if (input.events !== undefined) return { events: input.events, field: 'events' };
+  if (input.event !== undefined) return { events: [input.event], field: 'event' };
+  return undefined;
+}
+
+const objectsOf = (w: Webhook): RegistryObject[] =>
+  isProjectWide(w) ? [] : [{ project: w.project, object_type: w.object_type, object_name: w.object_name }];
+
+const projectsOf = (w: Webhook): string[] => (isProjectWide(w) ? [w.project] : []);
 
 /** Resolves a patch's header list against the stored one (`value` null or absent keeps a protected value). */
 function mergeHeaders(stored: readonly WebhookHeader[], patch: readonly WebhookHeaderPatch[]): WebhookHeader[] {
@@ -201,8 +296,19 @@ function mergeHeaders(stored: readonly WebhookHeader[], patch: readonly WebhookH
   });
 }
 
-/** A record as read: records written by other tools may lack the timestamps. */
-type StoredWebhook = Omit<Webhook, 'created_at' | 'updated_at'> & { created_at?: string; updated_at?: string };
+/**
+ * A record as read. Records written by earlier versions (or other tools) may lack `events`,
+ * `secret` and the timestamps; object fields absent read as null (project-wide).
+ */
+type StoredWebhook = Omit<Webhook, 'created_at' | 'updated_at' | 'events' | 'secret' | 'object_type' | 'object_name' | 'version'> & {
+  object_type?: ObjectType | null;
+  object_name?: string | null;
+  version?: string | null;
+  events?: readonly WebhookEvent[];
+  secret?: StoredWebhookSecrets | null;
+  created_at?: string;
+  updated_at?: string;
+};
 
 const parseRecord = (json: string | null): StoredWebhook | null =>
   json === null ? null : (JSON.parse(json) as StoredWebhook);
@@ -220,9 +326,20 @@ function nextUpdatedAt(previous: string, nowMs: number): string {
 export function createRegistry({ redis, keys }: RegistryOptions): Registry {
   const channel = keys.registryChannel();
 
+  /** The index sets a webhook is in: one per event, on its object or on its project. */
+  const indexKeysOf = (w: Webhook): string[] =>
+    isProjectWide(w)
+      ? w.events.map((e) => keys.projectMatchIndex(w.project, e))
+      : w.events.map((e) => keys.matchIndex(w.project, w.object_type, w.object_name, e));
+
   const readByName = async (project: string, name: string): Promise<{ id: string; json: string } | null> => {
     const id = await redis.hget(keys.webhookNames(project), name);
     if (id === null) return null;
+    const json = await redis.get(keys.webhook(project, id));
+    return json === null ? null : { id, json };
+  };
+
+  const readById = async (project: string, id: string): Promise<{ id: string; json: string } | null> => {
     const json = await redis.get(keys.webhook(project, id));
     return json === null ? null : { id, json };
   };
@@ -238,27 +355,47 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
   };
 
   /**
-   * Fills in missing timestamps: a record lacking one takes the other; a record lacking both takes
-   * the legacy stamp. The record is rewritten with them on its next change. Records hookpost wrote
-   * always have both, so the usual path neither copies nor reads anything.
+   * Migrates a record on read. Missing timestamps: a record lacking one takes the other; a record
+   * lacking both takes the legacy stamp. Missing `events`: `[event]`; missing `secret`: null;
+   * missing object fields: null. The record is rewritten in full on its next change. Records this
+   * version wrote have every field, so the usual path neither copies nor reads anything.
    */
-  const withTimestamps = async (record: StoredWebhook): Promise<Webhook> => {
-    const { created_at: created, updated_at: updated } = record;
-    if (created !== undefined && updated !== undefined) return record as Webhook;
+  const normalize = async (record: StoredWebhook): Promise<Webhook> => {
+    const { created_at: created, updated_at: updated, events, secret } = record;
+    const complete =
+      created !== undefined &&
+      updated !== undefined &&
+      events !== undefined &&
+      events.length > 0 &&
+      secret !== undefined &&
+      record.object_name !== undefined;
+    if (complete) return record as Webhook;
     const fallback = created ?? updated ?? (await readLegacyStamp());
-    return { ...record, created_at: created ?? fallback, updated_at: updated ?? fallback };
+    const scoped = typeof record.object_name === 'string' && typeof record.object_type === 'string';
+    const eventList = events !== undefined && events.length > 0 ? events : [record.event];
+    return {
+      ...record,
+      ...(scoped
+        ? { object_type: record.object_type as ObjectType, object_name: record.object_name as string, version: record.version ?? null }
+        : PROJECT_SCOPE),
+      events: eventList,
+      event: eventList[0] ?? record.event,
+      secret: secret ?? null,
+      created_at: created ?? fallback,
+      updated_at: updated ?? fallback,
+    };
   };
 
   const readRecord = async (json: string | null): Promise<Webhook | null> => {
     const record = parseRecord(json);
-    return record === null ? null : withTimestamps(record);
+    return record === null ? null : normalize(record);
   };
 
   const get = async (project: string, name: string): Promise<Webhook | null> =>
     readRecord((await readByName(project, name))?.json ?? null);
 
   const getById = async (project: string, id: string): Promise<Webhook | null> =>
-    readRecord(await redis.get(keys.webhook(project, id)));
+    readRecord((await readById(project, id))?.json ?? null);
 
   const fetchRecords = async (project: string, ids: readonly string[]): Promise<Webhook[]> => {
     if (ids.length === 0) return [];
@@ -271,9 +408,108 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
     return records;
   };
 
+  /** The webhook after `patch`, validated; `old` as read. */
+  const applyPatch = (old: Webhook, patch: WebhookPatch, nowMs: number): Webhook => {
+    if (patch.event !== undefined && patch.events !== undefined) {
+      throw new HookpostError(ErrorCode.VALIDATION, 'events: give either event or events, not both');
+    }
+    const given = eventsGiven(patch);
+    let scope: ObjectScope | ProjectScope;
+    if (isProjectWide(old)) {
+      const field = (['object_type', 'object_name', 'version'] as const).find((f) => patch[f] !== undefined);
+      if (field !== undefined) {
+        throw new HookpostError(ErrorCode.VALIDATION, `${field}: a project-wide webhook has no object scope`);
+      }
+      scope = PROJECT_SCOPE;
+    } else {
+      scope = {
+        object_type: patch.object_type ?? old.object_type,
+        object_name: patch.object_name ?? old.object_name,
+        version: patch.version === undefined ? old.version : patch.version,
+      };
+    }
+    const events = checkEvents(
+      given?.events ?? old.events,
+      scope.object_type,
+      given?.field ?? (old.events.length === 1 ? 'event' : 'events'),
+    );
+    const updatedAt = nextUpdatedAt(old.updated_at, nowMs);
+    return {
+      ...old,
+      ...scope,
+      name: patch.name ?? old.name,
+      url: patch.url ?? old.url,
+      headers: patch.headers === undefined ? old.headers : mergeHeaders(old.headers, patch.headers),
+      description: patch.description ?? old.description,
+      labels: patch.labels === undefined ? old.labels : { ...patch.labels },
+      events,
+      event: events[0],
+      timeout: patch.timeout ?? old.timeout,
+      enabled: patch.enabled ?? old.enabled,
+      retry: patch.retry ?? old.retry,
+      include_result: patch.include_result ?? old.include_result,
+      secret: nextSecrets(old.secret, patch.secret, updatedAt),
+      updated_at: updatedAt,
+    };
+  };
+
+  type Locate = (project: string, key: string) => Promise<{ id: string; json: string } | null>;
+
+  const updateWith = async (locate: Locate, project: string, key: string, patch: WebhookPatch): Promise<Webhook> => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await locate(project, key);
+      if (current === null) throw new HookpostError(ErrorCode.NOT_FOUND, `webhook "${key}" not found`);
+      const old = await normalize(JSON.parse(current.json) as StoredWebhook);
+      const next = applyPatch(old, patch, Date.now());
+      const oldIndex = indexKeysOf(old);
+      const result = await runScript(
+        redis,
+        UPDATE,
+        [keys.webhookNames(project), keys.webhook(project, old.id), keys.registryVersion(), ...oldIndex, ...indexKeysOf(next)],
+        [
+          old.name,
+          next.name,
+          old.id,
+          current.json,
+          JSON.stringify(next),
+          channel,
+          encodeNoticeObjects([...objectsOf(old), ...objectsOf(next)]),
+          encodeNoticeProjects([...projectsOf(old), ...projectsOf(next)]),
+          oldIndex.length,
+        ],
+      );
+      if (result === 0) {
+        throw new HookpostError(ErrorCode.NAME_TAKEN, `name: a webhook named "${next.name}" already exists`);
+      }
+      if (result !== -1) return next;
+    }
+    throw new Error(`webhook "${key}" kept changing during ${MAX_ATTEMPTS} update attempts`);
+  };
+
+  const removeWith = async (locate: Locate, project: string, key: string): Promise<boolean> => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await locate(project, key);
+      if (current === null) return false;
+      const old = await normalize(JSON.parse(current.json) as StoredWebhook);
+      const result = await runScript(
+        redis,
+        REMOVE,
+        [keys.webhookNames(project), keys.webhook(project, old.id), keys.registryVersion(), ...indexKeysOf(old)],
+        [old.name, old.id, current.json, channel, encodeNoticeObjects(objectsOf(old)), encodeNoticeProjects(projectsOf(old))],
+      );
+      if (result !== -1) return true;
+    }
+    throw new Error(`webhook "${key}" kept changing during ${MAX_ATTEMPTS} delete attempts`);
+  };
+
   return {
     async create(project, input) {
-      assertEventFits(input.object_type, input.event);
+      if (input.event !== undefined && input.events !== undefined && input.event !== input.events[0]) {
+        throw new HookpostError(ErrorCode.VALIDATION, 'events: give either event or events, not both');
+      }
+      const scope = scopeOf(input);
+      const given = eventsGiven(input);
+      const events = checkEvents(given?.events, scope.object_type, given?.field ?? 'event');
       const now = new Date().toISOString();
       const webhook: Webhook = {
         id: randomUUID(),
@@ -285,29 +521,31 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
           value: h.value,
           protected: h.protected ?? false,
         })),
-        object_type: input.object_type,
-        object_name: input.object_name,
-        version: input.version ?? WEBHOOK_DEFAULTS.version,
+        ...scope,
         description: input.description ?? WEBHOOK_DEFAULTS.description,
         labels: { ...(input.labels ?? WEBHOOK_DEFAULTS.labels) },
-        event: input.event,
+        events,
+        event: events[0],
         timeout: input.timeout ?? WEBHOOK_DEFAULTS.timeout,
         enabled: input.enabled ?? WEBHOOK_DEFAULTS.enabled,
         retry: input.retry ?? WEBHOOK_DEFAULTS.retry,
         include_result: input.include_result ?? WEBHOOK_DEFAULTS.include_result,
+        secret: nextSecrets(null, input.secret, now),
         created_at: now,
         updated_at: now,
       };
       const result = await runScript(
         redis,
         CREATE,
+        [keys.webhookNames(project), keys.webhook(project, webhook.id), keys.registryVersion(), ...indexKeysOf(webhook)],
         [
-          keys.webhookNames(project),
-          keys.webhook(project, webhook.id),
-          keys.matchIndex(project, webhook.object_type, webhook.object_name, webhook.event),
-          keys.registryVersion(),
+          webhook.name,
+          webhook.id,
+          JSON.stringify(webhook),
+          channel,
+          encodeNoticeObjects(objectsOf(webhook)),
+          encodeNoticeProjects(projectsOf(webhook)),
         ],
-        [webhook.name, webhook.id, JSON.stringify(webhook), channel, encodeNoticeObjects([objectOf(webhook)])],
       );
       if (result === 0) {
         throw new HookpostError(ErrorCode.NAME_TAKEN, `name: a webhook named "${webhook.name}" already exists`);
@@ -324,89 +562,28 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
       return (await fetchRecords(project, ids))
         .filter(
           (w) =>
+            (filters.scope === undefined || (filters.scope === 'project') === isProjectWide(w)) &&
             (filters.object_type === undefined || w.object_type === filters.object_type) &&
-            (filters.event === undefined || w.event === filters.event) &&
+            (filters.event === undefined || (w.events as readonly string[]).includes(filters.event)) &&
             labelFilter.every(([k, v]) => Object.hasOwn(w.labels, k) && w.labels[k] === v),
         )
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
 
-    async update(project, name, patch) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const current = await readByName(project, name);
-        if (current === null) throw new HookpostError(ErrorCode.NOT_FOUND, `webhook "${name}" not found`);
-        const old = await withTimestamps(JSON.parse(current.json) as StoredWebhook);
-        const objectType = patch.object_type ?? old.object_type;
-        const event = patch.event ?? old.event;
-        assertEventFits(objectType, event);
-        const next: Webhook = {
-          ...old,
-          name: patch.name ?? old.name,
-          url: patch.url ?? old.url,
-          headers: patch.headers === undefined ? old.headers : mergeHeaders(old.headers, patch.headers),
-          object_type: objectType,
-          object_name: patch.object_name ?? old.object_name,
-          version: patch.version === undefined ? old.version : patch.version,
-          description: patch.description ?? old.description,
-          labels: patch.labels === undefined ? old.labels : { ...patch.labels },
-          event,
-          timeout: patch.timeout ?? old.timeout,
-          enabled: patch.enabled ?? old.enabled,
-          retry: patch.retry ?? old.retry,
-          include_result: patch.include_result ?? old.include_result,
-          updated_at: nextUpdatedAt(old.updated_at, Date.now()),
-        };
-        const result = await runScript(
-          redis,
-          UPDATE,
-          [
-            keys.webhookNames(project),
-            keys.webhook(project, old.id),
-            keys.matchIndex(project, old.object_type, old.object_name, old.event),
-            keys.matchIndex(project, next.object_type, next.object_name, next.event),
-            keys.registryVersion(),
-          ],
-          [
-            old.name,
-            next.name,
-            old.id,
-            current.json,
-            JSON.stringify(next),
-            channel,
-            encodeNoticeObjects([objectOf(old), objectOf(next)]),
-          ],
-        );
-        if (result === 0) {
-          throw new HookpostError(ErrorCode.NAME_TAKEN, `name: a webhook named "${next.name}" already exists`);
-        }
-        if (result !== -1) return next;
-      }
-      throw new Error(`webhook "${name}" kept changing during ${MAX_ATTEMPTS} update attempts`);
-    },
-
-    async remove(project, name) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const current = await readByName(project, name);
-        if (current === null) return false;
-        const old = JSON.parse(current.json) as StoredWebhook;
-        const result = await runScript(
-          redis,
-          REMOVE,
-          [
-            keys.webhookNames(project),
-            keys.webhook(project, old.id),
-            keys.matchIndex(project, old.object_type, old.object_name, old.event),
-            keys.registryVersion(),
-          ],
-          [old.name, old.id, current.json, channel, encodeNoticeObjects([objectOf(old)])],
-        );
-        if (result !== -1) return true;
-      }
-      throw new Error(`webhook "${name}" kept changing during ${MAX_ATTEMPTS} delete attempts`);
-    },
+    update: (project, name, patch) => updateWith(readByName, project, name, patch),
+    updateById: (project, id, patch) => updateWith(readById, project, id, patch),
+    remove: (project, name) => removeWith(readByName, project, name),
+    removeById: (project, id) => removeWith(readById, project, id),
 
     async findCandidates(project, objectType, objectName, events) {
       const indexKeys = [...new Set(events)].map((e) => keys.matchIndex(project, objectType, objectName, e));
+      if (indexKeys.length === 0) return [];
+      const ids = await redis.sunion(...indexKeys);
+      return fetchRecords(project, ids);
+    },
+
+    async findProjectCandidates(project, events) {
+      const indexKeys = [...new Set(events)].map((e) => keys.projectMatchIndex(project, e));
       if (indexKeys.length === 0) return [];
       const ids = await redis.sunion(...indexKeys);
       return fetchRecords(project, ids);

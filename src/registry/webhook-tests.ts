@@ -1,16 +1,28 @@
 /**
  * Webhook tests (UbiOps `webhooks-tests`): a dummy event sent to a configuration that need not be
- * a stored webhook. Each test is a hash at `keys.webhookTest(project, id)` that expires one day
- * after its creation: `status`, `error_message` (absent when null) and `config`, the tested
- * configuration as JSON, header values included, for the worker that sends it. Job data carries
- * only the project and the test id.
+ * a stored webhook, or, for a stored webhook, one test per subscribed event (`createForWebhook`).
+ * Each test is a hash at `keys.webhookTest(project, id)` that expires one day after its creation:
+ * `status`, `error_message` (absent when null) and `config`, the tested configuration as JSON, for
+ * the worker that sends it. Job data carries only the project and the test id.
+ *
+ * A stored webhook's test keeps only a reference (`webhookId`) and no header value or secret: the
+ * worker's `getConfig` reads the webhook then and sends with its current URL, headers, timeout,
+ * retry, include_result and secret, like any delivery.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import type { ObjectType, WebhookEvent, WebhookHeader } from './model.js';
+import {
+  type ObjectType,
+  type StoredWebhookSecrets,
+  type Webhook,
+  type WebhookEvent,
+  type WebhookHeader,
+  isProjectWide,
+  objectTypeOf,
+} from './model.js';
 import { defineScript, runScript } from './scripts.js';
-import type { WebhookHeaderInput } from './store.js';
+import { type WebhookHeaderInput, createRegistry } from './store.js';
 
 /** How long a test stays readable, in seconds (one day). */
 export const WEBHOOK_TEST_TTL_SECONDS = 86_400;
@@ -39,10 +51,26 @@ export interface WebhookTestDetail {
   readonly error_message: string | null;
 }
 
+/** A test of one subscribed event of a stored webhook (the answer of `createForWebhook`). */
+export interface WebhookEventTest extends WebhookTestDetail {
+  readonly event: WebhookEvent;
+}
+
+/**
+ * The object a test of a project-wide webhook reports on: `test-deployment` or `test-pipeline`,
+ * by the event's type (the dummy event needs one).
+ */
+export const TEST_OBJECT_NAMES: Readonly<Record<ObjectType, string>> = Object.freeze({
+  deployment: 'test-deployment',
+  pipeline: 'test-pipeline',
+});
+
 /** The whole tested configuration, secrets included: for the worker only. */
 export interface WebhookTestConfig {
   readonly id: string;
   readonly project: string;
+  /** The stored webhook tested, when the test is of one; its headers and secret are read from it. */
+  readonly webhookId?: string;
   readonly url: string;
   readonly object_type: ObjectType;
   readonly object_name: string;
@@ -52,16 +80,33 @@ export interface WebhookTestConfig {
   readonly timeout: number;
   readonly retry: boolean;
   readonly include_result: boolean;
+  /**
+   * The Standard Webhooks secret to sign with: the tested webhook's (read when the config is),
+   * null for a test of a configuration. Never stored in the test record.
+   */
+  readonly secret: StoredWebhookSecrets | null;
   /** ISO-8601. */
   readonly created_at: string;
 }
 
+/** What the test record holds (no secret; no header values for a stored webhook's test). */
+type StoredTestConfig = Omit<WebhookTestConfig, 'secret'>;
+
 export interface WebhookTestStore {
   /** Stores a pending test for one day and returns its public view. */
   create(project: string, input: WebhookTestCreate): Promise<WebhookTestDetail>;
+  /**
+   * Stores one pending test per subscribed event of `webhook` (in the order of its events) and
+   * returns them. A project-wide webhook's dummy event is on `TEST_OBJECT_NAMES[type]`, default version.
+   */
+  createForWebhook(webhook: Webhook): Promise<WebhookEventTest[]>;
   /** The public view, or null when unknown or expired. */
   get(project: string, id: string): Promise<WebhookTestDetail | null>;
-  /** The tested configuration with header values, or null when unknown or expired. */
+  /**
+   * The tested configuration with header values and secret, or null when unknown or expired. A
+   * stored webhook's test takes the webhook's current settings; when the webhook is gone the test
+   * is finished as failed and null is returned.
+   */
   getConfig(project: string, id: string): Promise<WebhookTestConfig | null>;
   /** Records the outcome, keeping the expiry; false when the test is unknown or expired. */
   finish(
@@ -94,10 +139,33 @@ const isStatus = (value: string | undefined): value is WebhookTestStatus =>
   (WEBHOOK_TEST_STATUSES as readonly (string | undefined)[]).includes(value);
 
 export function createWebhookTestStore({ redis, keys }: WebhookTestStoreOptions): WebhookTestStore {
+  const registry = createRegistry({ redis, keys });
+
+  const store = async (configs: readonly StoredTestConfig[]): Promise<void> => {
+    const tx = redis.multi();
+    for (const config of configs) {
+      const key = keys.webhookTest(config.project, config.id);
+      tx.hset(key, { status: 'pending', config: JSON.stringify(config) }).expire(key, WEBHOOK_TEST_TTL_SECONDS);
+    }
+    const replies = await tx.exec();
+    const failed = replies?.find(([err]) => err !== null)?.[0];
+    if (replies === null || failed) throw failed ?? new Error('webhook test transaction aborted');
+  };
+
+  const finish: WebhookTestStore['finish'] = async (project, id, status, errorMessage) => {
+    const result = await runScript(
+      redis,
+      FINISH,
+      [keys.webhookTest(project, id)],
+      [status, errorMessage === null ? '0' : '1', errorMessage ?? ''],
+    );
+    return result === 1;
+  };
+
   return {
     async create(project, input) {
       const id = randomUUID();
-      const config: WebhookTestConfig = {
+      const config: StoredTestConfig = {
         id,
         project,
         url: input.url,
@@ -111,15 +179,32 @@ export function createWebhookTestStore({ redis, keys }: WebhookTestStoreOptions)
         include_result: input.include_result ?? false,
         created_at: new Date().toISOString(),
       };
-      const key = keys.webhookTest(project, id);
-      const replies = await redis
-        .multi()
-        .hset(key, { status: 'pending', config: JSON.stringify(config) })
-        .expire(key, WEBHOOK_TEST_TTL_SECONDS)
-        .exec();
-      const failed = replies?.find(([err]) => err !== null)?.[0];
-      if (replies === null || failed) throw failed ?? new Error('webhook test transaction aborted');
+      await store([config]);
       return { id, status: 'pending', error_message: null };
+    },
+
+    async createForWebhook(webhook) {
+      const createdAt = new Date().toISOString();
+      const configs = webhook.events.map((event): StoredTestConfig => {
+        const objectType = objectTypeOf(event);
+        return {
+          id: randomUUID(),
+          project: webhook.project,
+          webhookId: webhook.id,
+          url: webhook.url,
+          object_type: objectType,
+          object_name: isProjectWide(webhook) ? TEST_OBJECT_NAMES[objectType] : webhook.object_name,
+          event,
+          headers: [],
+          version: webhook.version,
+          timeout: webhook.timeout,
+          retry: webhook.retry,
+          include_result: webhook.include_result,
+          created_at: createdAt,
+        };
+      });
+      await store(configs);
+      return configs.map((c) => ({ id: c.id, event: c.event, status: 'pending', error_message: null }));
     },
 
     async get(project, id) {
@@ -130,17 +215,25 @@ export function createWebhookTestStore({ redis, keys }: WebhookTestStoreOptions)
 
     async getConfig(project, id) {
       const json = await redis.hget(keys.webhookTest(project, id), 'config');
-      return json === null ? null : (JSON.parse(json) as WebhookTestConfig);
+      if (json === null) return null;
+      const config = JSON.parse(json) as StoredTestConfig;
+      if (config.webhookId === undefined) return { ...config, secret: null };
+      const webhook = await registry.getById(project, config.webhookId);
+      if (webhook === null) {
+        await finish(project, id, 'failed', 'the webhook was deleted before the test was sent');
+        return null;
+      }
+      return {
+        ...config,
+        url: webhook.url,
+        headers: webhook.headers,
+        timeout: webhook.timeout,
+        retry: webhook.retry,
+        include_result: webhook.include_result,
+        secret: webhook.secret,
+      };
     },
 
-    async finish(project, id, status, errorMessage) {
-      const result = await runScript(
-        redis,
-        FINISH,
-        [keys.webhookTest(project, id)],
-        [status, errorMessage === null ? '0' : '1', errorMessage ?? ''],
-      );
-      return result === 1;
-    },
+    finish,
   };
 }

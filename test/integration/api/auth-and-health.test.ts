@@ -16,7 +16,7 @@ describe('API auth, health, metrics, signing key and errors', () => {
     const cases: Array<[string, Record<string, string>]> = [
       ['missing', {}],
       ['empty', { authorization: '' }],
-      ['bearer', { authorization: `Bearer ${TOKEN}` }],
+      ['bearer with a wrong token', { authorization: 'Bearer not-the-right-token-at-all' }],
       ['basic', { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}` }],
       ['bare token', { authorization: TOKEN }],
       ['wrong token', { authorization: 'Token not-the-right-token-at-all' }],
@@ -41,14 +41,14 @@ describe('API auth, health, metrics, signing key and errors', () => {
     }
     const missing = await h.app.inject({ method: 'GET', url: BASE });
     expect(missing.json().error).toContain('missing Authorization header');
-    const scheme = await h.app.inject({ method: 'GET', url: BASE, headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(scheme.json().error).toContain('scheme must be Token');
+    const scheme = await h.app.inject({ method: 'GET', url: BASE, headers: { authorization: `Basic ${TOKEN}` } });
+    expect(scheme.json().error).toContain('scheme must be Token or Bearer');
     expect(await h.deps.registry.list('project-1')).toEqual([]);
   });
 
-  it('accepts every configured token, with the scheme in any case', async () => {
+  it('accepts every configured token, with the scheme (Token or Bearer) in any case', async () => {
     h = await startApi();
-    for (const authorization of [`Token ${TOKEN}`, `Token ${TOKEN_2}`, `token ${TOKEN}`, `TOKEN  ${TOKEN_2} `]) {
+    for (const authorization of [`Token ${TOKEN}`, `Token ${TOKEN_2}`, `token ${TOKEN}`, `TOKEN  ${TOKEN_2} `, `Bearer ${TOKEN}`]) {
       const res = await h.app.inject({ method: 'GET', url: BASE, headers: { authorization } });
       expect(res.statusCode, authorization).toBe(200);
     }

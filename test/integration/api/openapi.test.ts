@@ -36,6 +36,12 @@ describe('OpenAPI document', () => {
         '/v2.1/projects/{project_name}/webhooks-tests/{test_id}',
         '/v2.1/projects/{project_name}/webhooks/{webhook_name}',
         '/v2.1/signing-key',
+        '/v2.1/projects/{project_name}/webhooks/{webhook_name}/tests',
+        '/v2.1/webhooks/events',
+        '/webhooks/events',
+        '/workspaces/{workspace_id}/webhooks',
+        '/workspaces/{workspace_id}/webhooks/{id}',
+        '/workspaces/{workspace_id}/webhooks/{id}/tests',
       ].sort(),
     );
     const hooks = doc.paths['/v2.1/projects/{project_name}/webhooks'];
@@ -65,7 +71,9 @@ describe('OpenAPI document', () => {
     expect(doc.components.schemas.WebhookUpdate).toEqual(toJsonSchema(schemas.webhookUpdate));
     expect(doc.components.schemas.WebhookTestCreate).toEqual(toJsonSchema(schemas.webhookTestCreate));
     const create = doc.components.schemas.WebhookCreate;
-    expect(create.required.sort()).toEqual(['event', 'name', 'object_name', 'object_type', 'url']);
+    // event or events (the extension), exactly one.
+    expect(create.required.sort()).toEqual(['name', 'object_name', 'object_type', 'url']);
+    expect(create.oneOf).toEqual([{ required: ['event'] }, { required: ['events'] }]);
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.timeout).toMatchObject({ type: 'integer', minimum: 1, maximum: 30, default: 10 });
     expect(create.properties.object_type.enum).toEqual(['deployment', 'pipeline']);
@@ -77,7 +85,7 @@ describe('OpenAPI document', () => {
     expect(detail.required.sort()).toEqual(
       [
         'id', 'name', 'url', 'headers', 'object_type', 'object_name', 'version', 'description', 'labels', 'event',
-        'timeout', 'enabled', 'retry', 'include_result', 'creation_date', 'last_updated',
+        'timeout', 'enabled', 'retry', 'include_result', 'creation_date', 'last_updated', 'events', 'secret',
       ].sort(),
     );
     expect(detail.properties.creation_date).toMatchObject({ type: 'string', format: 'date-time' });
@@ -133,5 +141,42 @@ describe('OpenAPI document', () => {
     expect(update({ headers: [{ key: 'Authorization', protected: true }] })).toBe(true);
     expect(update({ description: 'd'.repeat(401) })).toBe(false);
     expect(update({ timeout: 0 })).toBe(false);
+  });
+
+  it('documents the extensions and the UP42 surface: event or events, secret, per-webhook tests, envelopes', async () => {
+    const doc = await fetchDocument();
+    const ajv = new Ajv2020({ strict: false });
+    const { event: _event, ...withoutEvent } = SEED_WEBHOOK_CREATE;
+    const create = ajv.compile(doc.components.schemas.WebhookCreate);
+    expect(create({ ...withoutEvent, events: ['deployment_request_finished'], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).toBe(true);
+    expect(create({ ...SEED_WEBHOOK_CREATE, events: ['deployment_request_finished'] })).toBe(false);
+    expect(create(withoutEvent)).toBe(false);
+    expect(create({ ...SEED_WEBHOOK_CREATE, secret: 'x'.repeat(257) })).toBe(false);
+    expect(doc.components.schemas.WebhookDetail.properties.secret).toMatchObject({ type: 'null' });
+    expect(doc.security).toEqual([{ Token: [] }, { Bearer: [] }]);
+    expect(doc.components.securitySchemes.Bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+
+    const up42Create = ajv.compile(doc.components.schemas.Up42WebhookCreate);
+    const catalogEntry = { name: 'pipeline_request_failed', object_type: 'pipeline', description: 'd' };
+    expect(up42Create({ name: 'Any name', url: 'https://x.example', events: ['deployment_request_started', catalogEntry] })).toBe(true);
+    expect(up42Create({ name: 'n', url: 'https://x.example', events: [] })).toBe(false);
+    expect(up42Create({ name: 'n', url: 'https://x.example', events: ['order.status'] })).toBe(false);
+    const up42Update = ajv.compile(doc.components.schemas.Up42WebhookUpdate);
+    expect(up42Update({ name: 'n', url: 'https://x.example', events: ['deployment_request_started'], active: true, secret: null })).toBe(true);
+    expect(up42Update({ name: 'n', url: 'https://x.example', events: ['deployment_request_started'] })).toBe(false);
+    expect(doc.components.schemas.Up42Webhook.required.sort()).toEqual(
+      ['id', 'workspaceId', 'name', 'url', 'events', 'active', 'secret', 'createdAt', 'updatedAt', 'scope'].sort(),
+    );
+    const error = ajv.compile(doc.components.schemas.Up42Error);
+    expect(error({ data: null, error: { code: 404, message: 'webhook not found' } })).toBe(true);
+    const listed = doc.paths['/workspaces/{workspace_id}/webhooks'].get.responses['200'].content['application/json'].schema;
+    expect(listed).toEqual({
+      type: 'object',
+      properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Up42Webhook' } }, error: { type: 'null' } },
+      required: ['data', 'error'],
+    });
+    const tests = doc.paths['/v2.1/projects/{project_name}/webhooks/{webhook_name}/tests'].post.responses['201'];
+    expect(tests.content['application/json'].schema.items).toEqual({ $ref: '#/components/schemas/WebhookEventTest' });
+    expect(doc.components.schemas.CatalogEvent.required.sort()).toEqual(['description', 'name', 'object_type']);
   });
 });

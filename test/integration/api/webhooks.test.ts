@@ -39,10 +39,12 @@ describe('webhooks API', () => {
       description: '',
       labels: {},
       event: 'deployment_request_finished',
+      events: ['deployment_request_finished'],
       timeout: 10,
       enabled: true,
       retry: false,
       include_result: false,
+      secret: null,
       creation_date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       last_updated: body.creation_date,
     });

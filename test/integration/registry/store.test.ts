@@ -246,7 +246,7 @@ describe('webhook registry store', () => {
     // Another registry instance (another process) shows the same stamp.
     const other = createRegistry({ redis, keys });
     expect((await other.getById(P, b.id))?.created_at).toBe(stamp);
-    expect((await other.findCandidates(P, 'deployment', base.object_name, [base.event])).map((w) => w.created_at)).toContain(stamp);
+    expect((await other.findCandidates(P, 'deployment', SEED_WEBHOOK_CREATE.object_name, [SEED_WEBHOOK_CREATE.event])).map((w) => w.created_at)).toContain(stamp);
     // The next change writes both into the record, keeping the creation stamp.
     const renamed = await registry.update(P, 'none-1', { name: 'none-1-renamed' });
     expect(renamed.created_at).toBe(stamp);
@@ -412,5 +412,149 @@ describe('webhook registry store', () => {
     } finally {
       await listener.stop();
     }
+  });
+
+  describe('events, project-wide webhooks and secrets', () => {
+    const projectWide = { name: 'all', url: 'https://up42.example/hook', events: ['deployment_request_completed', 'pipeline_request_failed'] } as const;
+
+    it('stores events (duplicates dropped, event = the first) and indexes each on the object', async () => {
+      const { keys, registry } = fresh();
+      const w = await registry.create(P, {
+        ...base,
+        event: undefined,
+        events: ['deployment_request_failed', 'deployment_request_finished', 'deployment_request_failed'],
+      });
+      expect(w.events).toEqual(['deployment_request_failed', 'deployment_request_finished']);
+      expect(w.event).toBe('deployment_request_failed');
+      for (const e of w.events) expect(await redis.smembers(keys.matchIndex(P, 'deployment', 'deployment-1', e))).toEqual([w.id]);
+      // `event` replaces the list with one event; `events` replaces it.
+      const one = await registry.update(P, w.name, { event: 'deployment_request_started' });
+      expect(one.events).toEqual(['deployment_request_started']);
+      expect(await redis.smembers(keys.matchIndex(P, 'deployment', 'deployment-1', 'deployment_request_failed'))).toEqual([]);
+      await expect(registry.update(P, w.name, { events: ['deployment_request_started', 'pipeline_request_failed'] })).rejects.toThrow(
+        /^events\[1\]: must be one of deployment_request_/,
+      );
+      await expect(registry.update(P, w.name, { events: [] })).rejects.toThrow(/^events: must have at least one/);
+      await expect(
+        registry.update(P, w.name, { event: 'deployment_request_started', events: ['deployment_request_started'] }),
+      ).rejects.toSatisfy((e) => hasCode(e, ErrorCode.VALIDATION));
+    });
+
+    it('a project-wide webhook has no object or version, its own index set per event, and may mix object types', async () => {
+      const { keys, registry } = fresh();
+      const w = await registry.create(P, projectWide);
+      expect(w).toMatchObject({ object_type: null, object_name: null, version: null, events: projectWide.events, secret: null });
+      for (const e of projectWide.events) expect(await redis.smembers(keys.projectMatchIndex(P, e))).toEqual([w.id]);
+      expect(await registry.findProjectCandidates(P, ['pipeline_request_failed'])).toEqual([w]);
+      expect(await registry.findProjectCandidates('project-2', ['pipeline_request_failed'])).toEqual([]);
+      expect(await registry.findCandidates(P, 'deployment', 'deployment-1', ['deployment_request_completed'])).toEqual([]);
+      // Scope rules: both object fields or neither; no version without an object; none added later.
+      await expect(registry.create(P, { ...projectWide, name: 'x', version: 'v1' })).rejects.toThrow(/^version: /);
+      await expect(registry.create(P, { ...projectWide, name: 'y', object_type: 'deployment' })).rejects.toThrow(/^object_name: required/);
+      await expect(registry.updateById(P, w.id, { object_name: 'deployment-1' })).rejects.toThrow(/^object_name: a project-wide/);
+      // Names are shared with object-scoped webhooks of the project.
+      await expect(registry.create(P, { ...base, name: 'all' })).rejects.toSatisfy((e) => hasCode(e, ErrorCode.NAME_TAKEN));
+      expect((await registry.list(P, { scope: 'project' })).map((x) => x.id)).toEqual([w.id]);
+      expect(await registry.list(P, { scope: 'object' })).toEqual([]);
+      expect((await registry.list(P, { event: 'pipeline_request_failed' })).map((x) => x.id)).toEqual([w.id]);
+
+      const moved = await registry.updateById(P, w.id, { events: ['pipeline_request_started'], name: 'renamed' });
+      expect(await redis.smembers(keys.projectMatchIndex(P, 'deployment_request_completed'))).toEqual([]);
+      expect(await redis.smembers(keys.projectMatchIndex(P, 'pipeline_request_started'))).toEqual([w.id]);
+      expect(moved.name).toBe('renamed');
+      expect(await registry.removeById(P, w.id)).toBe(true);
+      expect(await registry.removeById(P, w.id)).toBe(false);
+      expect(await redis.smembers(keys.projectMatchIndex(P, 'pipeline_request_started'))).toEqual([]);
+      expect(await redis.hlen(keys.webhookNames(P))).toBe(0);
+    });
+
+    it('finds project-wide candidates in two round trips, never reading other projects or object-scoped webhooks', async () => {
+      const { keys, registry } = fresh();
+      const mine = await registry.create(P, projectWide);
+      for (let i = 0; i < 50; i++) {
+        await registry.create(`project-x${i}`, projectWide);
+        await registry.create(P, { ...base, name: `scoped-${i}`, event: 'deployment_request_completed' });
+      }
+      const counting = new Redis(inject('redisUrl'));
+      try {
+        await counting.ping();
+        const sent: Array<{ name: string; args: string[] }> = [];
+        const sendCommand = counting.sendCommand.bind(counting);
+        counting.sendCommand = (command, stream) => {
+          sent.push({ name: command.name, args: command.args.map(String) });
+          return sendCommand(command, stream);
+        };
+        const found = await createRegistry({ redis: counting, keys }).findProjectCandidates(P, [
+          'deployment_request_completed',
+          'deployment_request_finished',
+        ]);
+        expect(found.map((w) => w.id)).toEqual([mine.id]);
+        expect(sent.map((c) => c.name)).toEqual(['sunion', 'mget']);
+        expect(sent[1]?.args).toEqual([keys.webhook(P, mine.id)]);
+      } finally {
+        await counting.quit();
+      }
+    });
+
+    it('keeps a secret write-only in the record, keeps it on null, and keeps the replaced one as previous', async () => {
+      const { keys, registry } = fresh();
+      const w = await registry.create(P, { ...projectWide, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+      expect(w.secret).toEqual({ current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', previous: null, rotatedAt: null });
+      expect(JSON.parse((await redis.get(keys.webhook(P, w.id))) ?? '{}').secret).toEqual(w.secret);
+      // null (UP42's PUT) and absent keep it; the same secret again changes nothing.
+      for (const secret of [null, undefined, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']) {
+        expect((await registry.updateById(P, w.id, { secret })).secret).toEqual(w.secret);
+      }
+      const before = Date.now();
+      const rotated = await registry.updateById(P, w.id, { secret: 'plain text secret' });
+      expect(rotated.secret).toMatchObject({ current: 'plain text secret', previous: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+      expect(Date.parse(rotated.secret?.rotatedAt ?? '')).toBeGreaterThanOrEqual(before - 1);
+      expect(rotated.secret?.rotatedAt).toBe(rotated.updated_at);
+      const again = await registry.updateById(P, w.id, { secret: 'third' });
+      expect(again.secret).toMatchObject({ current: 'third', previous: 'plain text secret' });
+      // Refused, naming the field, without quoting the value.
+      for (const secret of ['', 'x'.repeat(257), 'whsec_', 'whsec_not base64!']) {
+        const err = await registry.updateById(P, w.id, { secret }).catch((e: unknown) => e);
+        expect(hasCode(err, ErrorCode.VALIDATION), JSON.stringify(secret)).toBe(true);
+        expect((err as Error).message).toMatch(/^secret: /);
+        if (secret.length > 6) expect((err as Error).message).not.toContain(secret);
+      }
+      expect((await registry.getById(P, w.id))?.secret?.current).toBe('third');
+    });
+
+    it('publishes the project in notices about project-wide webhooks, objects for the others', async () => {
+      const { keys, registry } = fresh();
+      const listener = await listen(keys);
+      try {
+        const w = await registry.create(P, projectWide);
+        await registry.updateById(P, w.id, { enabled: false });
+        await registry.removeById(P, w.id);
+        const notices = await listener.waitFor(3);
+        expect(notices).toEqual([
+          { version: 1, objects: [], projects: [P] },
+          { version: 2, objects: [], projects: [P] },
+          { version: 3, objects: [], projects: [P] },
+        ]);
+        expect(listener.raw[0]).toBe('{"version":1,"objects":[],"projects":["project-1"]}');
+      } finally {
+        await listener.stop();
+      }
+    });
+
+    it('reads a record in the old shape (no events, secret or timestamps) and writes the current shape on its next change', async () => {
+      const { keys, registry } = fresh();
+      const created = await registry.create(P, base);
+      const record = JSON.parse((await redis.get(keys.webhook(P, created.id))) ?? '{}');
+      for (const f of ['events', 'secret', 'created_at', 'updated_at']) delete record[f];
+      await redis.set(keys.webhook(P, created.id), JSON.stringify(record));
+      const read = await registry.getById(P, created.id);
+      expect(read).toMatchObject({ events: [base.event], event: base.event, secret: null });
+      expect(await registry.findCandidates(P, 'deployment', 'deployment-1', [base.event ?? ''])).toEqual([read]);
+      await registry.update(P, base.name, { secret: 'new-secret' });
+      expect(JSON.parse((await redis.get(keys.webhook(P, created.id))) ?? '{}')).toMatchObject({
+        events: [base.event],
+        secret: { current: 'new-secret', previous: null, rotatedAt: null },
+      });
+    });
   });
 });

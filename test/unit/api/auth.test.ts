@@ -10,12 +10,19 @@ describe('createTokenCheck', () => {
     expect(check('token   first-token-0123456789  ')).toBeNull();
   });
 
+  it('accepts the Bearer scheme too (the UP42 SDK sends it), in any case', () => {
+    expect(check('Bearer first-token-0123456789')).toBeNull();
+    expect(check('bearer second-token-0123456789')).toBeNull();
+    expect(check('Bearer first-token-012345678')).toBe('invalid API token');
+  });
+
   it('names the problem without echoing the token', () => {
     expect(check(undefined)).toContain('missing Authorization header');
     expect(check('   ')).toContain('missing Authorization header');
-    expect(check('Bearer first-token-0123456789')).toContain('scheme must be Token');
-    expect(check('first-token-0123456789')).toContain('scheme must be Token');
-    expect(check('Token a b')).toContain('scheme must be Token');
+    expect(check('Basic first-token-0123456789')).toContain('scheme must be Token or Bearer');
+    expect(check('first-token-0123456789')).toContain('scheme must be Token or Bearer');
+    expect(check('Token a b')).toContain('scheme must be Token or Bearer');
+    expect(check('Bearer a b')).toContain('scheme must be Token or Bearer');
     for (const wrong of ['Token first-token-012345678', 'Token first-token-01234567890', 'Token x']) {
       const problem = check(wrong);
       expect(problem).toBe('invalid API token');

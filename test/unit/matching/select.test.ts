@@ -3,6 +3,7 @@ import { selectMatches } from '../../../src/matching/index.js';
 import type { Webhook, WebhookEvent } from '../../../src/registry/model.js';
 
 function webhook(over: Partial<Webhook>): Webhook {
+  const events = over.events ?? [over.event ?? 'deployment_request_completed'];
   return {
     id: over.name ?? 'w',
     project: 'p',
@@ -15,6 +16,8 @@ function webhook(over: Partial<Webhook>): Webhook {
     description: '',
     labels: {},
     event: 'deployment_request_completed',
+    events,
+    secret: null,
     timeout: 10,
     enabled: true,
     retry: false,
@@ -22,7 +25,7 @@ function webhook(over: Partial<Webhook>): Webhook {
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
     ...over,
-  };
+  } as Webhook;
 }
 
 const names = (ms: ReturnType<typeof selectMatches>) => ms.map((m) => m.webhook.name).sort();
@@ -74,5 +77,38 @@ describe('selectMatches (SPEC §2)', () => {
   it('training runs: a webhook on training-base-deployment with the experiment as version', () => {
     const hooks = [webhook({ name: 'exp', object_name: 'training-base-deployment', version: 'experiment-7' })];
     expect(names(selectMatches(hooks, { version: 'experiment-7' }, completed))).toEqual(['exp']);
+  });
+
+  it('one match per (webhook, fired event): a webhook on completed and finished gets two, each with its event', () => {
+    const both = webhook({ name: 'both', events: ['deployment_request_finished', 'deployment_request_completed'] });
+    const ms = selectMatches([both], { version: 'v1' }, completed);
+    expect(ms.map((m) => [m.webhook.name, m.event])).toEqual([
+      ['both', 'deployment_request_completed'],
+      ['both', 'deployment_request_finished'],
+    ]);
+    expect(selectMatches([both], { version: 'v1' }, ['deployment_request_started'])).toEqual([]);
+  });
+
+  describe('project-wide webhooks', () => {
+    const projectWide = (over: Partial<Webhook> = {}) =>
+      webhook({ name: 'all', object_type: null, object_name: null, version: null, ...over } as Partial<Webhook>);
+
+    it('hear every version, default or not', () => {
+      for (const event of [{ version: 'v1' }, { version: 'v9', is_default_version: false }, { version: 'x', is_default_version: true }]) {
+        expect(names(selectMatches([projectWide()], event, completed))).toEqual(['all']);
+      }
+    });
+
+    it('hear only their events, may mix deployment and pipeline events, and respect enabled', () => {
+      const mixed = projectWide({ events: ['pipeline_request_failed', 'deployment_request_started'] });
+      expect(selectMatches([mixed], { version: 'v1' }, ['deployment_request_started']).map((m) => m.event)).toEqual([
+        'deployment_request_started',
+      ]);
+      expect(
+        selectMatches([mixed], { version: 'v1' }, ['pipeline_request_failed', 'pipeline_request_finished']).map((m) => m.event),
+      ).toEqual(['pipeline_request_failed']);
+      expect(selectMatches([mixed], { version: 'v1' }, completed)).toEqual([]);
+      expect(selectMatches([projectWide({ enabled: false })], { version: 'v1' }, completed)).toEqual([]);
+    });
   });
 });
