@@ -80,8 +80,8 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
     }
     metrics.eventsConsumed.inc({ outcome: 'matched' });
 
-    // With several webhooks, remember which are done so a run after a crash skips them: only
-    // deliveries in flight at the crash may be sent twice. A first run has nothing to read.
+    // With several deliveries, remember which are done (by delivery id) so a run after a crash skips
+    // them: only deliveries in flight at the crash may be sent twice. A first run has nothing to read.
     const tracked = matches.length > 1;
     const progressKey = keys.eventProgress(jobId);
     const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
@@ -95,9 +95,9 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
       marks.push(redis.multi().sadd(progressKey, ...unmarked).expire(progressKey, PROGRESS_TTL_SECONDS).exec());
       unmarked = [];
     };
-    const markDone = (webhookId: string) => {
+    const markDone = (deliveryId: string) => {
       if (!tracked) return;
-      unmarked.push(webhookId);
+      unmarked.push(deliveryId);
       if (unmarked.length === 1) setImmediate(flushMarks);
     };
 
@@ -141,8 +141,8 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
 
     try {
       await forEachLimit(matches, parallelism, async (m) => {
-        if (done?.has(m.webhook.id)) return;
-        const deliveryId = deliveryIdOf(jobId, m.webhook.id);
+        const deliveryId = deliveryIdOf(jobId, m.webhook.id, m.event);
+        if (done?.has(deliveryId)) return;
         const result = await pipeline.attempt({
           deliveryId,
           attempt: 1,
@@ -168,7 +168,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
         }
         const next = await decide(m, deliveryId, result.outcome);
         if (next.action === 'retry') later(m, deliveryId, 1, next.delayMs);
-        else markDone(m.webhook.id);
+        else markDone(deliveryId);
       });
       if (followUps.length > 0) await deliveries.addBulk(followUps);
     } catch (err) {

@@ -74,10 +74,11 @@ export function readDeliveriesJob(data: unknown): { ok: true; data: DeliveriesJo
 
 /**
  * The delivery id: stable across retries and across a re-run of the same event job, so receivers
- * can deduplicate. A UUID-shaped digest of the event job id and the webhook id.
+ * can deduplicate. A UUID-shaped digest of the event job id, the webhook id and the fired event (a
+ * webhook subscribed to both `_completed` and `_finished` gets two deliveries of one transition).
  */
-export function deliveryIdOf(eventJobId: string, webhookId: string): string {
-  const h = hash('sha256', `${eventJobId}\n${webhookId}`, 'hex');
+export function deliveryIdOf(eventJobId: string, webhookId: string, webhookEvent: WebhookEvent): string {
+  const h = hash('sha256', `${eventJobId}\n${webhookId}\n${webhookEvent}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
