@@ -429,7 +429,8 @@ async function runPhase(
     }
     const cells = perSecond.map((xs) => {
       xs.sort((a, b) => a - b);
-      return `${formatMs(percentileOf(xs, 99) ?? Number.NaN)}/${formatMs(xs[xs.length - 1] ?? Number.NaN)}`;
+      const shown = (ms: number | undefined) => (ms === Number.POSITIVE_INFINITY ? 'not delivered' : formatMs(ms ?? Number.NaN));
+      return `${shown(percentileOf(xs, 99))}/${shown(xs[xs.length - 1])}`;
     });
     console.log(`    ${kind} K=${k}, healthy p99/max per second of publishing: ${cells.join(', ')}`);
   }
