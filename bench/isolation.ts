@@ -68,7 +68,7 @@ const settleSeconds = numberFlag('settle-seconds', 10, 0, 120);
 const warmupSeconds = numberFlag('warmup-seconds', 10, 0, 60);
 const drainSeconds = numberFlag('drain-seconds', 15, 0, 300);
 const badShare = numberFlag('bad-share', 0.1, 0, 0.9);
-const retrySchedule = flag('retry-schedule') ?? '1s,2s,4s';
+const retryScheduleFlag = flag('retry-schedule') ?? '1s,2s,4s';
 /** `KEY=VALUE,KEY=VALUE`; a value may contain commas (`HOOKPOST_RETRY_SCHEDULE=1s,2s`). */
 const workerEnv = Object.fromEntries(
   (flag('worker-env') ?? '')
@@ -82,6 +82,8 @@ const workerEnv = Object.fromEntries(
 );
 /** `--series`: also print each phase's healthy p99 and max per second of publishing (where a stall sits). */
 const printSeries = process.argv.includes('--series');
+/** The worker's schedule: `--worker-env=HOOKPOST_RETRY_SCHEDULE=...` wins over `--retry-schedule`. */
+const retrySchedule = workerEnv.HOOKPOST_RETRY_SCHEDULE ?? retryScheduleFlag;
 const givenRedisUrl = flag('redis-url') ?? process.env.HOOKPOST_BENCH_REDIS_URL;
 
 // ---- small helpers ----------------------------------------------------------------------------
@@ -425,7 +427,9 @@ async function runPhase(
     for (const [id, at] of published) {
       const arrived = healthyArrivals.get(id);
       const second = Math.floor((at - t0) / 1_000);
-      (perSecond[second] ??= []).push(arrived !== undefined && arrived <= cutoff ? arrived - at : Number.POSITIVE_INFINITY);
+      const bucket = perSecond[second] ?? [];
+      perSecond[second] = bucket;
+      bucket.push(arrived !== undefined && arrived <= cutoff ? arrived - at : Number.POSITIVE_INFINITY);
     }
     const cells = perSecond.map((xs) => {
       xs.sort((a, b) => a - b);
