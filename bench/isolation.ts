@@ -1,5 +1,5 @@
 /**
- * Isolation benchmark (issue 9; SPEC §5 "Isolation" and §12): does a bad endpoint taking 10 % of the
+ * Isolation benchmark (issue 9; "Isolation" and §12): does a bad endpoint taking 10 % of the
  * events delay the deliveries to a healthy one?
  *
  *   npm run bench:isolation -- [--kinds=blackhole,slow,error] [--ks=1,3,10,50] [--rate=400]

@@ -2,7 +2,7 @@
  * Signing throughput, one thread: full `Signer.sign()` calls (Content-Digest + signature base +
  * Ed25519), and Content-Digest alone, for 1 KB and 16 KB bodies; bare node:crypto Ed25519 as the
  * floor; receiver-side `verify()` (@noble/ed25519 on WebCrypto) for information. Standard Webhooks
- * headers (SPEC §11: HMAC-SHA256 per secret, secrets decoded once) at 1 KB with one secret and with two
+ * headers (HMAC-SHA256 per secret, secrets decoded once) at 1 KB with one secret and with two
  * (a rotation), and the receiver's `verifyStandardWebhook()`.
  *
  * The machine is shared, so every figure is taken in short interleaved rounds after a warm-up and

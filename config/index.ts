@@ -1,5 +1,5 @@
 /**
- * Configuration: the only module that reads environment variables (12-factor, SPEC §9).
+ * Configuration: the only module that reads environment variables (12-factor).
  * `loadConfig(env)` parses every variable once with zod, applies defaults, freezes the result,
  * and on bad input throws one HookpostError listing every bad variable and why.
  */

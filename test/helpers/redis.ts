@@ -1,5 +1,5 @@
 /**
- * Real Redis for tests. Order of preference (DEVELOPERS.md): a private `redis-server` on a free
+ * Real Redis for tests. Order of preference: a private `redis-server` on a free
  * port (hermetic, and fault tests can kill and restart it), else HOOKPOST_TEST_REDIS_URL, else a
  * testcontainers Redis when a Docker engine answers.
  */

@@ -63,7 +63,7 @@ function dropNulls(value: unknown): unknown {
   );
 }
 
-// ---- What UbiOps's generated models check when they read a response (seeds/000_* and its client).
+// ---- What UbiOps's generated models check when they read a response (the UbiOps API reference and its client).
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$/;
 

@@ -3,7 +3,7 @@ import { type Harness, startApi } from './app-harness.js';
 
 const TESTS = '/v2.1/projects/project-1/webhooks-tests';
 
-/** The `webhook_tests_create` request example of seeds/000_*. */
+/** The `webhook_tests_create` request example of the UbiOps API reference. */
 const SEED_TEST = {
   url: 'https://callback-url-webhook-1.com',
   object_type: 'deployment',

@@ -1,5 +1,5 @@
 /**
- * SPEC §5 destinations end to end: with private targets disallowed, loopback destinations (as IP
+ * Destinations end to end: with private targets disallowed, loopback destinations (as IP
  * literals in any spelling, or as a hostname resolving to loopback) are refused before any byte
  * reaches the receiver, counted, dead-lettered with an explanation and never retried; with http
  * disallowed, an http URL is refused.

@@ -1,5 +1,5 @@
 /**
- * SPEC §5 failures end to end: the webhook's timeout bounds the attempt, network failures are
+ * Failures end to end: the webhook's timeout bounds the attempt, network failures are
  * failed attempts with a message for people, 3xx is success and never followed, large response
  * bodies are harmless, and a slow receiver does not hold up healthy ones.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §1 invalid events: whatever a producer pushes with any BullMQ client, a bad event is failed
+ * Invalid events: whatever a producer pushes with any BullMQ client, a bad event is failed
  * at once with an error naming the field, never retried, counted and logged once, and the worker
  * keeps going.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §2 end to end: which webhooks an event reaches, through the real events worker, the match
+ * End to end: which webhooks an event reaches, through the real events worker, the match
  * cache and real receivers. First attempts run inside the event job, so once the job is settled
  * every delivery it makes has arrived: "nothing else was sent" is checked without sleeping.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §7 end to end: the Prometheus text after real deliveries (names, bounded labels, queue
+ * End to end: the Prometheus text after real deliveries (names, bounded labels, queue
  * gauges read on scrape) and the logs (one line per attempt, with its fields, and no secrets or
  * bodies).
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §3 end to end: the bytes a receiver gets for deployments and pipelines, `text` per stage,
+ * End to end: the bytes a receiver gets for deployments and pipelines, `text` per stage,
  * and the 16 kB result rule; every delivery checked with the package's own verifier.
  */
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('payload: what receivers get', () => {
     expect(receiver.requests).toHaveLength(3);
 
     const started = byPath('/started');
-    // Exact bytes: field order of SPEC §3, no whitespace, UTF-8.
+    // Exact bytes: the documented field order, no whitespace, UTF-8.
     expect(started.body.toString('utf8')).toBe(
       '{"event":"deployment_request_started"' +
         `,"deployment_id":"${OBJECT_ID}","deployment_name":"flow"` +

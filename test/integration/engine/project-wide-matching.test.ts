@@ -1,5 +1,5 @@
 /**
- * Project-wide webhooks (SPEC §10) end to end, through the real events worker, the match cache and
+ * Project-wide webhooks end to end, through the real events worker, the match cache and
  * real receivers: every object of their project, none of another, each of their events, any version;
  * version rules stay with object-scoped webhooks. And webhooks stored in the shape of earlier
  * versions (no `events`, no `secret`) keep matching as before.

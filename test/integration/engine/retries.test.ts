@@ -1,5 +1,5 @@
 /**
- * SPEC §5 retries end to end: the schedule, the stable delivery id, Retry-After within the
+ * Retries end to end: the schedule, the stable delivery id, Retry-After within the
  * schedule's bounds, isolation of a retry from the other webhooks of the event, webhooks changed
  * between attempts, dead letters and their re-drive. The helper's schedule is 100ms,200ms,300ms.
  */

@@ -31,7 +31,7 @@ function webhook(over: Partial<Webhook>): Webhook {
 const names = (ms: ReturnType<typeof selectMatches>) => ms.map((m) => m.webhook.name).sort();
 const completed: WebhookEvent[] = ['deployment_request_completed', 'deployment_request_finished'];
 
-describe('selectMatches (SPEC §2)', () => {
+describe('selectMatches', () => {
   const all = [
     webhook({ name: 'started', event: 'deployment_request_started' }),
     webhook({ name: 'completed', event: 'deployment_request_completed' }),
