@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,6 +30,31 @@ export function writeSigningKey(): { path: string; publicKeyPem: string } {
   const path = join(mkdtempSync(join(tmpdir(), 'hookpost-key-')), 'key.pem');
   writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   return { path, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/**
+ * The environment of a test worker process: its own prefix and key, loopback receivers allowed,
+ * metrics on a free port, a 5 s job lock and a 200 ms retry schedule, then `extra`.
+ */
+export async function workerEnv(
+  redisUrl: string,
+  prefix: string,
+  keyPath: string,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  return {
+    HOOKPOST_REDIS_URL: redisUrl,
+    HOOKPOST_PREFIX: prefix,
+    HOOKPOST_API_TOKENS: 'test-token-0123456789',
+    HOOKPOST_SIGNING_KEY_FILE: keyPath,
+    HOOKPOST_ALLOW_HTTP: 'true',
+    HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
+    HOOKPOST_METRICS_PORT: String(await freePort()),
+    HOOKPOST_API_HOST: '127.0.0.1',
+    HOOKPOST_LOCK_DURATION: '5s',
+    HOOKPOST_RETRY_SCHEDULE: '200ms',
+    ...extra,
+  };
 }
 
 export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string, string>): ChildWorker {

@@ -10,8 +10,8 @@ import { createProducer } from '../../../src/events/index.js';
 import { createKeys, createRegistry } from '../../../src/registry/index.js';
 import { startBlackHole } from '../../helpers/blackhole.js';
 import { eventually, requestEvent } from '../../helpers/engine.js';
-import { freePort, startReceiver, uniquePrefix } from '../../helpers/index.js';
-import { spawnWorker, writeSigningKey } from '../../helpers/processes.js';
+import { startReceiver, uniquePrefix } from '../../helpers/index.js';
+import { spawnWorker, workerEnv, writeSigningKey } from '../../helpers/processes.js';
 import { createDeadLetterStore } from '../../../src/queue/dead-letters.js';
 
 const key = writeSigningKey();
@@ -37,17 +37,7 @@ describe('detached attempts survive a crash', () => {
     await registry.create('demo', { ...base, name: 'hole', url: `${hole.url}/hole`, object_name: 'hole', timeout: 2, retry: true });
     const producer = createProducer({ redis, prefix });
 
-    const env = async () => ({
-      HOOKPOST_REDIS_URL: redisUrl,
-      HOOKPOST_PREFIX: prefix,
-      HOOKPOST_SIGNING_KEY_FILE: key.path,
-      HOOKPOST_ALLOW_HTTP: 'true',
-      HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
-      HOOKPOST_METRICS_PORT: String(await freePort()),
-      HOOKPOST_API_HOST: '127.0.0.1',
-      HOOKPOST_LOCK_DURATION: '5s',
-      HOOKPOST_RETRY_SCHEDULE: '200ms',
-    });
+    const env = () => workerEnv(redisUrl, prefix, key.path);
     const first = spawnWorker('worker', await env());
     cleanups.push(() => first.proc.exitCode === null && first.proc.kill('SIGKILL'));
     await first.waitForLog((l) => l.msg === 'engine started');

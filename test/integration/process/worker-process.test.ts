@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort, startReceiver, startRedisServer, uniquePrefix, type Receiver } from '../../helpers/index.js';
-import { type ChildWorker, spawnWorker, writeSigningKey } from '../../helpers/processes.js';
+import { type ChildWorker, spawnWorker, workerEnv as workerEnvOf, writeSigningKey } from '../../helpers/processes.js';
 import { createProducer } from '../../../src/events/index.js';
 import { createKeys, createRegistry } from '../../../src/registry/index.js';
 import { Redis } from 'ioredis';
@@ -13,21 +13,8 @@ import { requestEvent, eventually } from '../../helpers/engine.js';
 
 const key = writeSigningKey();
 
-async function workerEnv(redisUrl: string, prefix: string, extra: Record<string, string> = {}) {
-  return {
-    HOOKPOST_REDIS_URL: redisUrl,
-    HOOKPOST_PREFIX: prefix,
-    HOOKPOST_API_TOKENS: 'test-token-0123456789',
-    HOOKPOST_SIGNING_KEY_FILE: key.path,
-    HOOKPOST_ALLOW_HTTP: 'true',
-    HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
-    HOOKPOST_METRICS_PORT: String(await freePort()),
-    HOOKPOST_API_HOST: '127.0.0.1',
-    HOOKPOST_LOCK_DURATION: '5s',
-    HOOKPOST_RETRY_SCHEDULE: '200ms',
-    ...extra,
-  };
-}
+const workerEnv = (redisUrl: string, prefix: string, extra: Record<string, string> = {}) =>
+  workerEnvOf(redisUrl, prefix, key.path, extra);
 
 async function setup(redisUrl: string, receiver: Receiver, webhook: Record<string, unknown> = {}) {
   const prefix = uniquePrefix('p');
