@@ -142,8 +142,8 @@ describe.skipIf(!executablePath)('monitoring page (/ui) in headless Chromium', (
     // The token stays out of URLs and is kept for the tab only.
     expect(page.url()).toBe(`${s.url}/ui/`);
     expect(requested.filter((u) => u.includes(TOKEN))).toEqual([]);
-    expect(await page.evaluate(() => sessionStorage.getItem('hookpost.token'))).toBe(TOKEN);
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.evaluate("sessionStorage.getItem('hookpost.token')")).toBe(TOKEN);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
     expect(s.t.logText()).not.toContain(TOKEN);
     // No script error and no CSP violation (Chromium reports those on the console).
     expect(problems).toEqual([]);
@@ -158,6 +158,6 @@ describe.skipIf(!executablePath)('monitoring page (/ui) in headless Chromium', (
     await page.click('#connect');
     await page.locator('#status.error', { hasText: 'The API refused the token: invalid API token' }).waitFor();
     expect(await page.locator('#app').isHidden()).toBe(true);
-    expect(await page.evaluate(() => sessionStorage.getItem('hookpost.token'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('hookpost.token')")).toBeNull();
   });
 });
