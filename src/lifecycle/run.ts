@@ -100,7 +100,9 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   } catch (err) {
     die(err instanceof Error ? err.message : String(err), 2);
   }
-  const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}` });
+  // A person at a terminal in local mode reads lines; everything else (pipes, containers) gets JSON.
+  const pretty = config.localMode && process.stdout.isTTY === true;
+  const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}`, format: pretty ? 'pretty' : 'json', colors: pretty });
   const components: Closable[] = [];
   let localRedis: LocalRedis = { embedded: false };
   if (role === 'local') ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
