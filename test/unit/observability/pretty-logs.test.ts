@@ -32,7 +32,7 @@ describe('readable log lines (local mode on a terminal)', () => {
     const lines = text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}webhook created {2}webhookId=w-1 token=\[redacted\]$/);
-    expect(lines[1]).toMatch(/ WARN  careful$/);
+    expect(lines[1]).toMatch(/ WARN {2}careful$/);
     expect(text()).not.toContain('hunter2');
     expect(text()).not.toContain('{');
   });
