@@ -55,57 +55,78 @@ export interface AttemptLogWriterOptions extends AttemptLogRetention {
 export const DEFAULT_RETENTION: AttemptLogRetention = Object.freeze({ maxPerWebhook: 1_000, maxAgeMs: 7 * 24 * 3_600_000 });
 
 /**
- * KEYS, 4 per record: delivery hash, project index, webhook index, webhook health.
- * ARGV: maxPerWebhook, ttlMs, maxAttempts, nowMs, recentOutcomes, then 6 per record:
- * id, activity score, attempt JSON, kept event JSON ('' for none), health flag (s|f|o|-), failure message.
- * Returns pairs (record index, evicted delivery id): the caller deletes their hashes (their keys are
+ * One call per batch, with as few Redis commands per record as the layout allows (3: HINCRBY, HSET,
+ * PEXPIRE); the sorted sets, trims and health hashes are touched once per webhook and project.
+ * Records arrive grouped by webhook (contiguous ranges).
+ * KEYS: the n delivery hashes, then the P project indexes, then per webhook its index and health hash.
+ * ARGV: maxPerWebhook, ttlMs, maxAttempts, nowMs, recentOutcomes, n, P, W; then 4 per record
+ * (id, activity score, attempt JSON, kept event JSON or ''); then 7 per webhook (project number,
+ * first record, records, health flags newest first, last success score or '', last failure score or '',
+ * last failure message).
+ * Returns pairs (webhook number, evicted delivery id): the caller deletes their hashes (their keys are
  * not known to the script, and every key a script touches is in KEYS).
  */
 const WRITE_SCRIPT = defineScript(`
-local maxPer = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local maxAtt = tonumber(ARGV[3])
-local cutoff = tonumber(ARGV[4]) - ttl
-local recentMax = tonumber(ARGV[5])
-local webhooks, projects, out = {}, {}, {}
-for i = 0, #KEYS / 4 - 1 do
-  local hd, zd, zw, hh = KEYS[i * 4 + 1], KEYS[i * 4 + 2], KEYS[i * 4 + 3], KEYS[i * 4 + 4]
-  local a = 5 + i * 6
-  local id, score, flag = ARGV[a + 1], ARGV[a + 2], ARGV[a + 5]
+local maxPer, ttl, maxAtt = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cutoff, recentMax = tonumber(ARGV[4]) - ttl, tonumber(ARGV[5])
+local n, P, W = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local base = 8
+for i = 0, n - 1 do
+  local a = base + i * 4
+  local hd, event = KEYS[i + 1], ARGV[a + 4]
   local seq = redis.call('HINCRBY', hd, 'n', 1)
-  redis.call('HSET', hd, 'a' .. seq, ARGV[a + 3])
-  if seq > maxAtt then redis.call('HDEL', hd, 'a' .. (seq - maxAtt)) end
-  if ARGV[a + 4] ~= '' then redis.call('HSETNX', hd, 'e', ARGV[a + 4]) end
-  redis.call('PEXPIRE', hd, ttl)
-  redis.call('ZADD', zd, score, id)
-  redis.call('ZADD', zw, score, id)
-  if flag ~= '-' then
-    local recent = redis.call('HGET', hh, 'r') or ''
-    recent = string.sub(flag .. recent, 1, recentMax)
-    if flag == 's' then
-      redis.call('HSET', hh, 'r', recent, 'ok', score)
-    else
-      redis.call('HSET', hh, 'r', recent, 'fail', score, 'fm', ARGV[a + 6])
-    end
-    redis.call('PEXPIRE', hh, ttl)
+  if event ~= '' and seq == 1 then
+    redis.call('HSET', hd, 'a1', ARGV[a + 3], 'e', event)
+  else
+    redis.call('HSET', hd, 'a' .. seq, ARGV[a + 3])
+    if event ~= '' then redis.call('HSETNX', hd, 'e', event) end
+    if seq > maxAtt then redis.call('HDEL', hd, 'a' .. (seq - maxAtt)) end
   end
-  if webhooks[zw] == nil then webhooks[zw] = i end
-  projects[zd] = true
+  redis.call('PEXPIRE', hd, ttl)
 end
-for zw, i in pairs(webhooks) do
+local wbase = base + n * 4
+local perProject, out = {}, {}
+for w = 0, W - 1 do
+  local a = wbase + w * 7
+  local p, first, count = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local zw, hh = KEYS[n + P + w * 2 + 1], KEYS[n + P + w * 2 + 2]
+  local members = {}
+  local project = perProject[p] or {}
+  perProject[p] = project
+  for i = first, first + count - 1 do
+    local r = base + i * 4
+    members[#members + 1] = ARGV[r + 2]
+    members[#members + 1] = ARGV[r + 1]
+    project[#project + 1] = ARGV[r + 2]
+    project[#project + 1] = ARGV[r + 1]
+  end
+  redis.call('ZADD', zw, unpack(members))
   redis.call('ZREMRANGEBYSCORE', zw, '-inf', cutoff)
   local over = redis.call('ZCARD', zw) - maxPer
   if over > 0 then
     local old = redis.call('ZRANGE', zw, 0, over - 1)
     redis.call('ZREMRANGEBYRANK', zw, 0, over - 1)
     for _, id in ipairs(old) do
-      out[#out + 1] = i
+      out[#out + 1] = w
       out[#out + 1] = id
     end
   end
   redis.call('PEXPIRE', zw, ttl)
+  if ARGV[a + 4] ~= '' then
+    local recent = string.sub(ARGV[a + 4] .. (redis.call('HGET', hh, 'r') or ''), 1, recentMax)
+    local fields = { 'r', recent }
+    if ARGV[a + 5] ~= '' then fields[#fields + 1] = 'ok'; fields[#fields + 1] = ARGV[a + 5] end
+    if ARGV[a + 6] ~= '' then
+      fields[#fields + 1] = 'fail'; fields[#fields + 1] = ARGV[a + 6]
+      fields[#fields + 1] = 'fm'; fields[#fields + 1] = ARGV[a + 7]
+    end
+    redis.call('HSET', hh, unpack(fields))
+    redis.call('PEXPIRE', hh, ttl)
+  end
 end
-for zd in pairs(projects) do
+for p = 1, P do
+  local zd = KEYS[n + p]
+  redis.call('ZADD', zd, unpack(perProject[p]))
   redis.call('ZREMRANGEBYSCORE', zd, '-inf', cutoff)
   redis.call('PEXPIRE', zd, ttl)
 end
@@ -124,6 +145,9 @@ function healthFlag(entry: AttemptRecord): 's' | 'f' | 'o' | '-' {
   if (entry.outcome === 'skipped') return '-';
   return entry.errorCode === 'CIRCUIT_OPEN' ? 'o' : 'f';
 }
+
+/** Last activity of a delivery (ms): when this attempt ended. */
+const activityOf = (entry: AttemptRecord) => entry.startedAt + Math.round(entry.durationMs);
 
 /** The stored JSON of an attempt: without the ids its keys already carry. */
 function storedJson(entry: AttemptRecord): string {
@@ -146,23 +170,62 @@ export function createAttemptLogWriter(options: AttemptLogWriterOptions): Attemp
   /** Deliveries whose event was handed to Redis by this process (bounded; a miss only costs bytes). */
   const eventSent = new Set<string>();
 
-  const writeBatch = async (batch: Buffered[]): Promise<void> => {
+  const writeBatch = async (records: Buffered[]): Promise<void> => {
+    // Grouped by webhook (a stable sort keeps each delivery's attempts in order).
+    const groups = new Map<string, Buffered[]>();
+    for (const b of records) {
+      const id = `${b.entry.project}\n${b.entry.webhookId}`;
+      const group = groups.get(id);
+      if (group) group.push(b);
+      else groups.set(id, [b]);
+    }
+    const batch = [...groups.values()].flat();
+    const projects = new Map<string, number>();
+    for (const b of batch) if (!projects.has(b.entry.project)) projects.set(b.entry.project, projects.size + 1);
     const scriptKeys: string[] = [];
-    const args: Array<string | number> = [options.maxPerWebhook, options.maxAgeMs, MAX_ATTEMPTS_PER_DELIVERY, now(), RECENT_OUTCOMES];
+    const args: Array<string | number> = [
+      options.maxPerWebhook,
+      options.maxAgeMs,
+      MAX_ATTEMPTS_PER_DELIVERY,
+      now(),
+      RECENT_OUTCOMES,
+      batch.length,
+      projects.size,
+      groups.size,
+    ];
     for (const { entry, json, event } of batch) {
-      scriptKeys.push(
-        keys.attemptDelivery(entry.project, entry.deliveryId),
-        keys.attemptDeliveries(entry.project),
-        keys.attemptWebhookIndex(entry.project, entry.webhookId),
-        keys.attemptWebhookHealth(entry.project, entry.webhookId),
-      );
-      args.push(entry.deliveryId, entry.startedAt + Math.round(entry.durationMs), json, event, healthFlag(entry), entry.errorMessage ?? '');
+      scriptKeys.push(keys.attemptDelivery(entry.project, entry.deliveryId));
+      args.push(entry.deliveryId, activityOf(entry), json, event);
+    }
+    for (const project of projects.keys()) scriptKeys.push(keys.attemptDeliveries(project));
+    const webhooks: Array<{ project: string }> = [];
+    let first = 0;
+    for (const group of groups.values()) {
+      const { project, webhookId } = (group[0] as Buffered).entry;
+      webhooks.push({ project });
+      scriptKeys.push(keys.attemptWebhookIndex(project, webhookId), keys.attemptWebhookHealth(project, webhookId));
+      let flags = '';
+      let ok = '';
+      let fail = '';
+      let failure = '';
+      for (const { entry } of group) {
+        const flag = healthFlag(entry);
+        if (flag === '-') continue;
+        flags = flag + flags;
+        if (flag === 's') ok = String(activityOf(entry));
+        else {
+          fail = String(activityOf(entry));
+          failure = entry.errorMessage ?? '';
+        }
+      }
+      args.push(projects.get(project) as number, first, group.length, flags, ok, fail, failure);
+      first += group.length;
     }
     const evicted = (await runScript(redis, WRITE_SCRIPT, scriptKeys, args)) as Array<number | string>;
     if (evicted.length > 0) {
       const tx = redis.pipeline();
       for (let i = 0; i + 1 < evicted.length; i += 2) {
-        const project = batch[Number(evicted[i])]?.entry.project as string;
+        const project = webhooks[Number(evicted[i])]?.project as string;
         const id = String(evicted[i + 1]);
         tx.del(keys.attemptDelivery(project, id)).zrem(keys.attemptDeliveries(project), id);
       }
