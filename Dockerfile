@@ -32,6 +32,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The monitoring page's static files (served at /ui by the API; src/api/routes/ui.ts).
+COPY --from=build /app/ui ./ui
 # The image's `node` user (uid/gid 1000), numeric so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 # 8080: API (+ /metrics /healthz /readyz); 9464: worker /metrics /healthz /readyz.

@@ -64,6 +64,10 @@ export interface Config {
    * 30 s attempt keeps its lock; after a crash, its jobs are picked up again within about twice this.
    */
   readonly lockDurationMs: number;
+  /** Attempt log: deliveries kept per webhook (the oldest by last activity go first). */
+  readonly attemptLogPerWebhook: number;
+  /** Attempt log: a delivery without a new attempt for this long is dropped, in milliseconds. */
+  readonly attemptLogMaxAgeMs: number;
   /** Folder for local-mode state (the generated signing key, the embedded Redis's data). */
   readonly dataDir: string;
   /** True for the all-in-one local quickstart: dev token, generated key, http and private targets, loopback API. */
@@ -232,6 +236,10 @@ const envSchema = z.object({
     .refine((ms) => ms >= 5_000 && ms <= 600_000, 'expected a duration from 5s to 10m')
     .default(30_000),
   HOOKPOST_DATA_DIR: z.string().default('.hookpost'),
+  HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK: integer(1, 1_000_000).default(1_000),
+  HOOKPOST_ATTEMPT_LOG_MAX_AGE: duration
+    .refine((ms) => ms >= 60_000 && ms <= 90 * 24 * 3_600_000, 'expected a duration from 1m to 2160h (90 days)')
+    .default(7 * 24 * 3_600_000),
 });
 
 /** Every variable loadConfig reads; the Helm chart and docs are checked against this list. */
@@ -298,6 +306,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     shutdownTimeoutMs: e.HOOKPOST_SHUTDOWN_TIMEOUT,
     lockDurationMs: e.HOOKPOST_LOCK_DURATION,
     dataDir: e.HOOKPOST_DATA_DIR,
+    attemptLogPerWebhook: e.HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK,
+    attemptLogMaxAgeMs: e.HOOKPOST_ATTEMPT_LOG_MAX_AGE,
     localMode: local,
   });
 }

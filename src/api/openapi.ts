@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { RouteContext, RouteModule } from './app.js';
+import { deliverySchemas } from './schemas.js';
 
 export type JsonSchema = Record<string, unknown>;
 /** OpenAPI path items keyed by path (`/v2.1/projects/{project_name}/webhooks`). */
@@ -97,6 +98,13 @@ export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteM
         SigningKey: toJsonSchema(schemas.signingKey, 'output'),
         Error: toJsonSchema(schemas.error, 'output'),
         ...moduleComponents,
+        // The attempt log (routes/deliveries.ts).
+        DeliveryPage: toJsonSchema(deliverySchemas.deliveryPage, 'output'),
+        DeliveryDetail: toJsonSchema(deliverySchemas.deliveryDetail, 'output'),
+        RedeliverResult: toJsonSchema(deliverySchemas.redeliverResult, 'output'),
+        DeadLetterRedrive: toJsonSchema(deliverySchemas.redriveRequest),
+        DeadLetterRedriveResult: toJsonSchema(deliverySchemas.redriveResult, 'output'),
+        WebhookHealth: toJsonSchema(deliverySchemas.webhookHealth, 'output'),
       },
       securitySchemes: {
         Token: {

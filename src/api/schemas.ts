@@ -444,3 +444,101 @@ export function parseLabelFilter(raw: string): Record<string, string> {
   }
   return labels;
 }
+
+// ---- Deliveries, re-delivery and webhook health (the attempt log; hookpost extensions) ---------
+// Kept in their own block: routes/deliveries.ts validates with these, openapi.ts publishes them.
+
+const DELIVERY_OUTCOMES = ['success', 'failed', 'refused', 'skipped', 'retrying'] as const;
+const isoOrNull = (description: string) => z.iso.datetime().nullable().meta({ description });
+
+/** Request and response schemas of `/deliveries`, `/dead-letters/redrive` and `/webhooks/{name}/health`. */
+export const deliverySchemas = (() => {
+  const deliveriesQuery = z.strictObject({
+    webhook: nameSchema.optional().meta({ description: 'Webhook name' }),
+    event: eventSchema.optional(),
+    outcome: z.enum(DELIVERY_OUTCOMES, { error: oneOf(DELIVERY_OUTCOMES) }).optional().meta({ description: 'Outcome of the latest attempt' }),
+    request_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be 1-128 characters of A-Z, a-z, 0-9, _, . and -')
+      .optional(),
+    since: z.iso
+      .datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-05T10:31:00Z' })
+      .optional()
+      .meta({ description: 'Only deliveries with an attempt at or after this time' }),
+    limit: z.coerce.number().int('must be an integer from 1 to 500').min(1, 'must be an integer from 1 to 500').max(500, 'must be an integer from 1 to 500').default(50),
+    cursor: z.string().max(256, 'must be a next_cursor of a previous page').optional().meta({ description: 'next_cursor of the previous page' }),
+  });
+
+  const attempt = z.object({
+    attempt: z.number().int().min(1).meta({ description: '1 for the first attempt; a re-delivery starts at 1 again' }),
+    started_at: z.iso.datetime(),
+    duration_ms: z.number().min(0),
+    outcome: z.enum(DELIVERY_OUTCOMES),
+    http_status: z.number().int().nullable(),
+    error_code: z.string().nullable().meta({ description: 'HTTP_<status>, TIMEOUT, ECONNREFUSED, CIRCUIT_OPEN, WEBHOOK_DELETED, ...' }),
+    error_message: z.string().nullable().meta({ description: 'For people: "Timed out after 10 s", "Received HTTP 500", ...' }),
+    response_excerpt: z.string().nullable().meta({ description: 'First 1 KiB of the response body when it was text' }),
+    next_attempt_at: isoOrNull('When the next attempt is due (outcome retrying)'),
+  });
+
+  const deliverySummary = z.object({
+    delivery_id: z.string(),
+    webhook_id: z.string(),
+    webhook_name: z.string().nullable().meta({ description: 'The name when the latest attempt ran' }),
+    event: z.enum(ALL_EVENTS),
+    request_id: z.string(),
+    outcome: z.enum(DELIVERY_OUTCOMES).meta({ description: 'Outcome of the latest attempt' }),
+    attempt_count: z.number().int().min(1),
+    last_activity_at: z.iso.datetime(),
+    http_status: z.number().int().nullable(),
+    error_code: z.string().nullable(),
+    error_message: z.string().nullable(),
+    next_attempt_at: isoOrNull('When the next attempt is due'),
+  });
+
+  const deliveryPage = z.object({
+    items: z.array(deliverySummary).meta({ description: 'Newest activity first' }),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as cursor for the next (older) page; null at the end' }),
+  });
+
+  const deliveryDetail = deliverySummary.extend({
+    event_kept: z.boolean().meta({ description: 'The producer event is kept: the delivery can be re-delivered' }),
+    dead_letter: z.boolean().meta({ description: 'The delivery is a dead letter now' }),
+    attempts: z.array(attempt).meta({ description: 'Oldest first (the last 50 at most)' }),
+  });
+
+  const redeliverResult = z.object({ delivery_id: z.string(), status: z.literal('queued') });
+
+  const redriveRequest = z.strictObject({
+    webhook: nameSchema.optional().meta({ description: 'Only dead letters of this webhook' }),
+    since: z.iso
+      .datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-05T10:31:00Z' })
+      .optional()
+      .meta({ description: 'Only dead letters that failed at or after this time' }),
+    limit: z.number().int().min(1, 'must be an integer from 1 to 1000').max(1_000, 'must be an integer from 1 to 1000').default(1_000),
+  });
+
+  const redriveResult = z.object({
+    queued: z.number().int().min(0),
+    remaining: z.number().int().min(0).meta({ description: 'Matching dead letters left (call again to queue them)' }),
+  });
+
+  const webhookHealth = z.object({
+    webhook_id: z.string(),
+    webhook_name: z.string(),
+    enabled: z.boolean(),
+    last_success_at: isoOrNull('Latest successful attempt'),
+    last_failure_at: isoOrNull('Latest failed attempt'),
+    last_failure_message: z.string().nullable(),
+    recent_attempts: z.number().int().min(0).meta({ description: 'Attempts sent among the last 100' }),
+    recent_successes: z.number().int().min(0),
+    success_ratio: z.number().min(0).max(1).nullable().meta({ description: 'recent_successes / recent_attempts; null without attempts' }),
+    circuit: z.enum(['closed', 'failing', 'open', 'unknown']).meta({
+      description:
+        'Derived from the recent attempts (the circuit itself lives in each worker): open when the latest attempt was not sent ' +
+        'because a circuit was open, failing after 3 failed attempts in a row, unknown without attempts',
+    }),
+  });
+
+  return { deliveriesQuery, deliverySummary, deliveryPage, deliveryDetail, redeliverResult, redriveRequest, redriveResult, webhookHealth };
+})();

@@ -27,6 +27,8 @@ export interface AttemptOutcome {
   readonly durationMs: number;
   /** From `Retry-After` on a 429 or 503 (seconds or HTTP-date), in milliseconds from now. */
   readonly retryAfterMs?: number;
+  /** The first 1 KiB of the response body, when it is text (a textual Content-Type, or valid UTF-8). */
+  readonly responseExcerpt?: string;
 }
 
 export interface DeliveryRequest {
@@ -132,14 +134,20 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         let timedOut = false;
         let settled = false;
         let receivedBytes = 0;
-        const answered = (code: number): AttemptOutcome => ({
-          kind: code >= 200 && code < 400 ? 'delivered' : 'failed',
-          status: code,
-          errorCode: `HTTP_${code}`,
-          message: `Received HTTP ${code}`,
-          durationMs: elapsed(),
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        });
+        let contentType: string | undefined;
+        const excerpt: Buffer[] = [];
+        const answered = (code: number): AttemptOutcome => {
+          const text = excerptOf(excerpt, contentType);
+          return {
+            kind: code >= 200 && code < 400 ? 'delivered' : 'failed',
+            status: code,
+            errorCode: `HTTP_${code}`,
+            message: `Received HTTP ${code}`,
+            durationMs: elapsed(),
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+            ...(text === undefined ? {} : { responseExcerpt: text }),
+          };
+        };
         const finish = (outcome: AttemptOutcome) => {
           if (settled) return;
           settled = true;
@@ -165,12 +173,12 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
           onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null) {
             if (statusCode < 200) return true;
             status = statusCode;
-            if ((statusCode === 429 || statusCode === 503) && rawHeaders) {
+            if (rawHeaders) {
+              const retryable = statusCode === 429 || statusCode === 503;
               for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-                if (String(rawHeaders[i]).toLowerCase() === 'retry-after') {
-                  retryAfterMs = parseRetryAfter(String(rawHeaders[i + 1]), Date.now());
-                  break;
-                }
+                const name = String(rawHeaders[i]).toLowerCase();
+                if (name === 'content-type') contentType = String(rawHeaders[i + 1]);
+                else if (retryable && name === 'retry-after') retryAfterMs = parseRetryAfter(String(rawHeaders[i + 1]), Date.now());
               }
             }
             return true;
@@ -178,6 +186,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
           // Read (and drop) up to the cap so a small answer leaves the connection reusable; a larger
           // one is cut off, which closes that connection rather than letting the body hold the attempt.
           onData(chunk: Buffer) {
+            if (receivedBytes < EXCERPT_BYTES) excerpt.push(Buffer.from(chunk.subarray(0, EXCERPT_BYTES - receivedBytes)));
             receivedBytes += chunk.length;
             if (receivedBytes <= maxResponseBytes) return true;
             finishAnswered();
@@ -204,6 +213,39 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       await (options?.force ? agent.destroy() : agent.close());
     },
   };
+}
+
+/** Response bytes kept as the attempt's excerpt (the attempt log shows them). */
+const EXCERPT_BYTES = 1_024;
+const TEXTUAL_TYPE_RE = /^\s*(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded|problem\+json)\b)/i;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: binary that happens to be UTF-8 has control characters
+const BINARY_RE = /[\x00-\x08\x0e-\x1f]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The excerpt as text: for a textual Content-Type decoded as UTF-8 (invalid bytes replaced), else
+ * only when the bytes are valid UTF-8 without control characters. A character cut by the 1 KiB
+ * limit is dropped. Undefined when there is no body or it is not text.
+ */
+function excerptOf(chunks: readonly Buffer[], contentType: string | undefined): string | undefined {
+  if (chunks.length === 0) return undefined;
+  let bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  if (bytes.length === 0) return undefined;
+  // Back off a multi-byte character the limit cut (continuation bytes are 10xxxxxx).
+  if (bytes.length >= EXCERPT_BYTES) {
+    let end = bytes.length;
+    while (end > bytes.length - 3 && end > 1 && ((bytes[end - 1] as number) & 0xc0) === 0x80) end--;
+    const lead = bytes[end - 1] as number;
+    const needed = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (bytes.length - (end - 1) < needed) bytes = bytes.subarray(0, end - 1);
+  }
+  if (contentType !== undefined && TEXTUAL_TYPE_RE.test(contentType)) return bytes.toString('utf8');
+  try {
+    const text = utf8.decode(bytes);
+    return BINARY_RE.test(text) ? undefined : text;
+  } catch {
+    return undefined;
+  }
 }
 
 function formatTimeout(timeoutMs: number): string {

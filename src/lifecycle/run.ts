@@ -9,6 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { type Config, LOCAL_DEV_TOKEN, loadConfig } from '../../config/index.js';
 import { buildApp } from '../api/index.js';
 import { deadLetterRoutes } from '../api/routes/dead-letters.js';
+import { deliveryRoutes } from '../api/routes/deliveries.js';
+import { uiRoutes } from '../api/routes/ui.js';
+import { redeliver, redriveDeadLetters } from '../attempts/index.js';
 import { HookpostError } from '../errors.js';
 import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
@@ -97,7 +100,9 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   } catch (err) {
     die(err instanceof Error ? err.message : String(err), 2);
   }
-  const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}` });
+  // A person at a terminal in local mode reads lines; everything else (pipes, containers) gets JSON.
+  const pretty = config.localMode && process.stdout.isTTY === true;
+  const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}`, format: pretty ? 'pretty' : 'json', colors: pretty });
   const components: Closable[] = [];
   let localRedis: LocalRedis = { embedded: false };
   if (role === 'local') ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
@@ -132,6 +137,13 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
             deadLetters: services.deadLetters,
             redrive: (project, deliveryId) => redriveDeadLetter(services, project, deliveryId),
           }),
+          deliveryRoutes({
+            attempts: services.attempts,
+            deadLetters: services.deadLetters,
+            redeliver: (project, deliveryId) => redeliver(services, project, deliveryId),
+            redriveDeadLetters: (project, filter) => redriveDeadLetters(services, project, filter),
+          }),
+          uiRoutes(),
         ],
       },
     );
@@ -174,6 +186,7 @@ function localBanner(config: Config, redis: LocalRedis): string {
     `  listening    ${listening}`,
     `  targets      ${allowed}`,
     `  API          ${base}/v2.1   (Authorization: Token ${token})`,
+    `  monitoring   ${base}/ui   (type the token into the page)`,
     `  public key   ${base}/v2.1/signing-key`,
     `  metrics      ${base}/metrics   health ${base}/healthz, ${base}/readyz`,
     `  signing key  ${config.signingKeyFile ?? resolve(config.dataDir, 'signing-key.pem')}`,

@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import type { Config } from '../../config/index.js';
+import { type AttemptLogReader, createAttemptLogReader } from '../attempts/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { describeRedisError, watchRedisConnection } from '../observability/redis-connection.js';
@@ -33,6 +34,8 @@ export interface Services {
   readonly registry: Registry;
   readonly webhookTests: WebhookTestStore;
   readonly deadLetters: DeadLetterStore;
+  /** The attempt log as the API reads it (the engine writes it). */
+  readonly attempts: AttemptLogReader;
   readonly signer: Signer;
   readonly publicKey: PublicKeyInfo;
   readonly metrics: Metrics;
@@ -67,6 +70,7 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
     registry: createRegistry({ redis, keys }),
     webhookTests: createWebhookTestStore({ redis, keys }),
     deadLetters: createDeadLetterStore({ redis, keys }),
+    attempts: createAttemptLogReader({ redis, keys }),
     signer,
     publicKey: publicKeyInfo(signingKey),
     metrics,

@@ -7,6 +7,7 @@
  * attempt leaves its job delayed as its own placeholder (see detached.ts).
  */
 import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { AttemptLogWriter, AttemptRecord } from '../attempts/index.js';
 import type { AttemptOutcome, AttemptRequest, AttemptResult, DeliveryPipeline } from '../delivery/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,6 +26,7 @@ export interface DeliveryProcessorDeps {
   readonly webhookTests: WebhookTestStore;
   readonly pipeline: DeliveryPipeline;
   readonly deadLetters: DeadLetterStore;
+  readonly attempts: AttemptLogWriter;
   readonly deliveries: Queue<DeliveriesJobData>;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -46,6 +48,30 @@ export function dummyEventOf(test: WebhookTestConfig, testId: string): RequestEv
     ...(status === 'processing' ? {} : { result: { test: true, message: 'This is a test event from hookpost' } }),
     ...(status === 'failed' ? { error_message: 'This is a test failure from hookpost' } : {}),
   } as RequestEvent;
+}
+
+/** The attempt log's record of a delivery not attempted because its webhook went away or changed. */
+function skippedRecord(data: DeliveryJobData, webhook: Webhook | null): AttemptRecord {
+  const errorCode = !webhook ? 'WEBHOOK_DELETED' : !webhook.enabled ? 'WEBHOOK_DISABLED' : 'WEBHOOK_CHANGED';
+  const errorMessage = !webhook
+    ? 'Not sent: the webhook was deleted'
+    : !webhook.enabled
+      ? 'Not sent: the webhook is disabled'
+      : `Not sent: the webhook now listens to ${webhook.event}`;
+  return {
+    deliveryId: data.deliveryId,
+    project: data.project,
+    webhookId: data.webhookId,
+    ...(webhook ? { webhookName: webhook.name } : {}),
+    event: data.webhookEvent,
+    requestId: data.event.request_id,
+    attempt: data.priorFailures + 1,
+    startedAt: Date.now(),
+    durationMs: 0,
+    outcome: 'skipped',
+    errorCode,
+    errorMessage,
+  };
 }
 
 const MAX_PARK_MS = 60_000;
@@ -91,6 +117,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
     const webhook = await registry.getById(data.project, data.webhookId);
     if (!webhook?.enabled || !webhook.events.includes(data.webhookEvent)) {
       metrics.deliveries.inc({ event: data.webhookEvent, outcome: 'skipped' });
+      deps.attempts.record(skippedRecord(data, webhook), data.event);
       logger.info(
         { deliveryId: data.deliveryId, webhookId: data.webhookId, reason: webhook ? 'disabled or changed' : 'deleted' },
         'delivery skipped',
@@ -119,6 +146,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
             deliveryId: data.deliveryId,
             project: data.project,
             webhookId: webhook.id,
+            webhookName: webhook.name,
             webhookEvent: data.webhookEvent,
             event: data.event,
             attempts: attempt,

@@ -8,6 +8,7 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
+import { createAttemptLogWriter } from '../attempts/index.js';
 import { type PipelineOptions, createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -90,6 +91,13 @@ export function createEngine(deps: EngineDeps): Engine {
     maxDetached: config.maxDetachedAttempts,
   });
   metrics.setEngineStats(() => ({ inFlight: pipeline.inFlight(), destinations: gate.stats() }));
+  const attempts = createAttemptLogWriter({
+    redis,
+    keys,
+    logger: log,
+    maxPerWebhook: config.attemptLogPerWebhook,
+    maxAgeMs: config.attemptLogMaxAgeMs,
+  });
 
   const workerOptions = {
     connection,
@@ -107,6 +115,7 @@ export function createEngine(deps: EngineDeps): Engine {
       matcher,
       pipeline,
       deadLetters,
+      attempts,
       deliveries,
       redis,
       keys,
@@ -124,6 +133,7 @@ export function createEngine(deps: EngineDeps): Engine {
       webhookTests,
       pipeline,
       deadLetters,
+      attempts,
       deliveries,
       metrics,
       logger,
@@ -162,6 +172,7 @@ export function createEngine(deps: EngineDeps): Engine {
       // Detached attempts are covered by their placeholders; letting them finish saves a re-send.
       await pipeline.drain(Math.max(0, config.shutdownTimeoutMs - 2_000 - (Date.now() - closingAt)));
       pipeline.abandon();
+      await attempts.close();
       await matcher.close();
       await client.close({ force: true });
       subscriber.disconnect();

@@ -7,6 +7,7 @@
  */
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AttemptLogWriter } from '../attempts/index.js';
 import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
 import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';
@@ -23,6 +24,7 @@ export interface EventProcessorDeps {
   readonly matcher: Matcher;
   readonly pipeline: DeliveryPipeline;
   readonly deadLetters: DeadLetterStore;
+  readonly attempts: AttemptLogWriter;
   readonly deliveries: Queue<DeliveriesJobData>;
   readonly redis: Redis;
   readonly keys: Keys;
@@ -131,7 +133,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
     const decide = async (m: Match, deliveryId: string, outcome: AttemptOutcome): Promise<Decision> => {
       const next = await settleAndRecord(
         deps,
-        { deliveryId, project: event.project, webhookId: m.webhook.id, webhookEvent: m.event, event, attempts: 1, outcome },
+        { deliveryId, project: event.project, webhookId: m.webhook.id, webhookName: m.webhook.name, webhookEvent: m.event, event, attempts: 1, outcome },
         m.webhook.retry,
         deps.retryScheduleMs,
       );

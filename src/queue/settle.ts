@@ -2,6 +2,7 @@
  * What happens after an attempt, decided in one place for the fast path and the deliveries queue:
  * done, retried after a delay (retry: true webhooks, on the schedule), or final (dead letter).
  */
+import type { AttemptLogWriter } from '../attempts/index.js';
 import type { AttemptOutcome } from '../delivery/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import { nextRetryDelayMs } from '../retry/index.js';
@@ -33,15 +34,18 @@ export function settle(
 /** The delivery a settlement is about (`attempts`: this one included). */
 export type SettledDelivery = Pick<DeadLetter, 'deliveryId' | 'project' | 'webhookId' | 'webhookEvent' | 'event' | 'attempts'> & {
   readonly outcome: AttemptOutcome;
+  /** The webhook's name now, for the attempt log. */
+  readonly webhookName?: string;
 };
 
 /**
  * Settles an attempt's outcome and does its bookkeeping: the deliveries metric, the retries metric,
- * and the dead letter of a final failure (written before the caller's job completes). Scheduling
+ * the attempt log's record (buffered), and the dead letter of a final failure (written before the
+ * caller's job completes). Scheduling
  * the retry is the caller's: the fast path adds a job, the deliveries queue lets BullMQ retry.
  */
 export async function settleAndRecord(
-  deps: { readonly metrics: Metrics; readonly deadLetters: DeadLetterStore },
+  deps: { readonly metrics: Metrics; readonly deadLetters: DeadLetterStore; readonly attempts: AttemptLogWriter },
   delivery: SettledDelivery,
   retry: boolean,
   scheduleMs: readonly number[],
@@ -49,6 +53,27 @@ export async function settleAndRecord(
   const { metrics } = deps;
   const { webhookEvent: event, outcome } = delivery;
   const next = settle(outcome, retry, delivery.attempts, scheduleMs);
+  const now = Date.now();
+  deps.attempts.record(
+    {
+      deliveryId: delivery.deliveryId,
+      project: delivery.project,
+      webhookId: delivery.webhookId,
+      webhookName: delivery.webhookName,
+      event,
+      requestId: delivery.event.request_id,
+      attempt: delivery.attempts,
+      startedAt: now - Math.round(outcome.durationMs),
+      durationMs: outcome.durationMs,
+      outcome: next.action === 'delivered' ? 'success' : next.action === 'retry' ? 'retrying' : next.outcome,
+      httpStatus: outcome.status,
+      errorCode: next.action === 'delivered' ? undefined : outcome.errorCode,
+      errorMessage: next.action === 'delivered' ? undefined : outcome.message,
+      responseExcerpt: outcome.responseExcerpt,
+      nextAttemptAt: next.action === 'retry' ? now + Math.round(next.delayMs) : undefined,
+    },
+    delivery.event,
+  );
   if (next.action === 'delivered') {
     metrics.deliveries.inc({ event, outcome: 'success' });
   } else if (next.action === 'retry') {

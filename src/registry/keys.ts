@@ -30,6 +30,16 @@ export interface Keys {
   deadLetters(project: string): string;
   /** Hash: one dead-letter delivery (event, webhook id, last error), by delivery id. */
   deadLetter(project: string, deliveryId: string): string;
+
+  // The attempt log (src/attempts/): what was delivered, kept by count per webhook and by age.
+  /** Sorted set: delivery ids of a project in the attempt log, scored by last activity (ms). */
+  attemptDeliveries(project: string): string;
+  /** Hash: one delivery's attempts (`a<n>` fields), its count `n` and its kept event `e`. */
+  attemptDelivery(project: string, deliveryId: string): string;
+  /** Sorted set: delivery ids of one webhook in the attempt log (the per-webhook cap), by last activity. */
+  attemptWebhookIndex(project: string, webhookId: string): string;
+  /** Hash: one webhook's delivery health (last success and failure, recent outcomes). */
+  attemptWebhookHealth(project: string, webhookId: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -47,5 +57,9 @@ export function createKeys(prefix: string): Keys {
     eventProgress: (eventJobId) => `${prefix}:event-progress:${part(eventJobId)}`,
     deadLetters: (project) => `${prefix}:dead-letters:${part(project)}`,
     deadLetter: (project, deliveryId) => `${prefix}:dead-letter:${part(project)}:${part(deliveryId)}`,
+    attemptDeliveries: (project) => `${prefix}:attempts:deliveries:${part(project)}`,
+    attemptDelivery: (project, deliveryId) => `${prefix}:attempts:delivery:${part(project)}:${part(deliveryId)}`,
+    attemptWebhookIndex: (project, webhookId) => `${prefix}:attempts:webhook:${part(project)}:${part(webhookId)}`,
+    attemptWebhookHealth: (project, webhookId) => `${prefix}:attempts:health:${part(project)}:${part(webhookId)}`,
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * The monitoring page at `/ui`: three static files from the repository's `ui/` folder, read once at
+ * startup and served without a token (the page asks for one and sends it to the API itself). Every
+ * response carries a strict Content-Security-Policy: scripts, styles and requests from this origin only.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RouteModule } from '../app.js';
+
+/** The page's Content-Security-Policy: nothing inline, nothing from another origin, no framing. */
+export const UI_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const FILES: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * The `ui/` folder: beside `src/` when running from the sources, beside `dist/` when built (the
+ * image copies it to /app/ui).
+ */
+export function findUiDir(): string {
+  for (const up of ['../../../ui/', '../../../../ui/']) {
+    const dir = fileURLToPath(new URL(up, import.meta.url));
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  throw new Error('the ui/ folder (index.html, app.js, style.css) was not found beside src/ or dist/');
+}
+
+export function uiRoutes(dir: string = findUiDir()): RouteModule {
+  const files = new Map(Object.entries(FILES).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
+  return {
+    name: 'ui',
+
+    register(app) {
+      const securityHeaders = {
+        'content-security-policy': UI_CONTENT_SECURITY_POLICY,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'x-frame-options': 'DENY',
+        'cache-control': 'no-cache',
+      };
+      // `/ui`, `/ui/` and `/ui/<file>`; the page links its files by absolute path.
+      app.get<{ Params: { file?: string } }>('/ui/:file?', { config: { public: true } }, (request, reply) => {
+        const file = files.get(request.params.file || 'index.html');
+        reply.headers(securityHeaders);
+        if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+        return reply.type(file.type).send(file.body);
+      });
+    },
+
+    openapi: () => ({}),
+  };
+}

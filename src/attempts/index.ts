@@ -1,0 +1,12 @@
+/** The attempt log: what was delivered, per attempt, bounded by count per webhook and by age. */
+export { eventForRedelivery, parseKeptEvent, serializeKeptEvent } from './kept-event.js';
+export * from './model.js';
+export { createAttemptLogReader, decodeCursor, type AttemptLogReader, type DeliveryPage, type DeliveryQuery } from './reader.js';
+export {
+  createAttemptLogWriter,
+  DEFAULT_RETENTION,
+  type AttemptLogRetention,
+  type AttemptLogWriter,
+  type AttemptLogWriterOptions,
+} from './writer.js';
+export { redeliver, redriveDeadLetters, type RedeliverDeps, type RedeliverResult, type RedriveFilter } from './redeliver.js';
