@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { RouteContext, RouteModule } from './app.js';
+import { signingKeySetSchema } from './schemas.js';
 
 export type JsonSchema = Record<string, unknown>;
 /** OpenAPI path items keyed by path (`/v2.1/projects/{project_name}/webhooks`). */
@@ -88,6 +89,8 @@ export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteM
         WebhookTestDetail: toJsonSchema(schemas.webhookTestDetail, 'output'),
         SigningKey: toJsonSchema(schemas.signingKey, 'output'),
         Error: toJsonSchema(schemas.error, 'output'),
+        // Signing-key rotation (issue 12).
+        SigningKeySet: toJsonSchema(signingKeySetSchema, 'output'),
       },
       securitySchemes: {
         Token: {

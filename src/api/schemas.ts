@@ -360,3 +360,14 @@ export function parseLabelFilter(raw: string): Record<string, string> {
   }
   return labels;
 }
+
+// Signing-key rotation (issue 12): the set of public keys served by GET /v2.1/signing-keys.
+
+/** `GET /v2.1/signing-keys`: every public key hookpost may sign with, the signing one first. */
+export const signingKeySetSchema = z.object({
+  current_keyid: z.string().meta({ description: 'keyid of the key that signs deliveries now (keys[0])' }),
+  keys: z
+    .array(z.object({ alg: z.literal('ed25519'), keyid: z.string(), public_key_pem: z.string() }))
+    .min(1)
+    .meta({ description: 'the signing key first, then keys that may sign soon or did recently; trust them all' }),
+});

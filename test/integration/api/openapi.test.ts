@@ -36,6 +36,7 @@ describe('OpenAPI document', () => {
         '/v2.1/projects/{project_name}/webhooks-tests/{test_id}',
         '/v2.1/projects/{project_name}/webhooks/{webhook_name}',
         '/v2.1/signing-key',
+        '/v2.1/signing-keys',
       ].sort(),
     );
     const hooks = doc.paths['/v2.1/projects/{project_name}/webhooks'];
