@@ -17,6 +17,7 @@ import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
 import { loadOrCreateLocalKey, loadSigningKeys } from '../signing/index.js';
 import { REDIS_INSTALL_HINT, chooseLocalRedis, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
 import { buildHealthApp } from './health-app.js';
+import { keyFileExposure } from './key-file-permissions.js';
 import { probeRedis } from './redis-probe.js';
 import { createServices } from './services.js';
 import { type Closable, closeAll, handleShutdown } from './shutdown.js';
@@ -32,11 +33,23 @@ function die(message: string, code = 1): never {
 /** The signing keys, the one that signs first; local mode without a configured file has one, generated. */
 function loadKeys(config: Config, logger: Logger): KeyObject[] {
   if (config.signingKeyFiles.length > 0) {
-    return loadSigningKeys(config.signingKeyFiles);
+    const keys = loadSigningKeys(config.signingKeyFiles);
+    for (const path of config.signingKeyFiles) warnIfExposed(path, logger);
+    return keys;
   }
   const local = loadOrCreateLocalKey(config.dataDir);
   logger.info({ path: local.path, created: local.created }, local.created ? 'generated a local signing key' : 'using the local signing key');
+  warnIfExposed(local.path, logger);
   return [local.key];
+}
+
+function warnIfExposed(path: string, logger: Logger): void {
+  const exposure = keyFileExposure(path);
+  if (exposure === null) return;
+  logger.warn(
+    { file: path, mode: exposure.mode, readableBy: exposure.readableBy, fix: `chmod 600 ${path}` },
+    'signing key file is readable by other users: chmod 600 it',
+  );
 }
 
 /** Where local mode's Redis comes from, for the banner. */
