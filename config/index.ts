@@ -36,8 +36,13 @@ export interface Config {
   readonly metricsPort: number;
   /** Accepted API tokens (never logged). */
   readonly apiTokens: readonly string[];
-  /** Path of the PEM PKCS#8 Ed25519 private key; undefined only in local mode (a key is generated). */
+  /** Path of the PEM PKCS#8 Ed25519 private key that signs; undefined only in local mode (a key is generated). */
   readonly signingKeyFile: string | undefined;
+  /**
+   * Every signing key file, the signing one first; the others are published for receivers to trust
+   * before they sign (key rotation). Empty only in local mode.
+   */
+  readonly signingKeyFiles: readonly string[];
   readonly allowHttp: boolean;
   readonly allowPrivateTargets: boolean;
   /** Event jobs in flight per worker process (the fast path's slots). */
@@ -196,7 +201,24 @@ const envSchema = z.object({
       }
       return tokens;
     }),
-  HOOKPOST_SIGNING_KEY_FILE: z.string().optional(),
+  // One path, or several separated by commas while keys rotate (the first signs).
+  HOOKPOST_SIGNING_KEY_FILE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const paths = raw.split(',').map((p) => p.trim());
+      if (paths.some((p) => p === '')) {
+        ctx.addIssue({ code: 'custom', message: `expected one path, or several separated by commas, got ${quoted(raw)}` });
+        return z.NEVER;
+      }
+      const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
+      if (repeated !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `${repeated} is listed twice` });
+        return z.NEVER;
+      }
+      return Object.freeze(paths);
+    }),
   HOOKPOST_ALLOW_HTTP: boolean.optional(),
   HOOKPOST_ALLOW_PRIVATE_TARGETS: boolean.optional(),
   HOOKPOST_CONCURRENCY: integer(1, 10_000).default(DEFAULT_CONCURRENCY),
@@ -270,7 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       problems.push('HOOKPOST_API_TOKENS: required (comma-separated API tokens of at least 16 characters)');
     }
     if (parsed.data.HOOKPOST_SIGNING_KEY_FILE === undefined) {
-      problems.push('HOOKPOST_SIGNING_KEY_FILE: required (path of a PEM PKCS#8 Ed25519 private key)');
+      problems.push('HOOKPOST_SIGNING_KEY_FILE: required (path of a PEM PKCS#8 Ed25519 private key; several separated by commas, the first signs)');
     }
   }
   if (!parsed.success || problems.length > 0) {
@@ -290,7 +312,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     apiPort: e.HOOKPOST_API_PORT,
     metricsPort: e.HOOKPOST_METRICS_PORT,
     apiTokens: Object.freeze(e.HOOKPOST_API_TOKENS ?? (local ? [LOCAL_DEV_TOKEN] : [])),
-    signingKeyFile: e.HOOKPOST_SIGNING_KEY_FILE,
+    signingKeyFile: e.HOOKPOST_SIGNING_KEY_FILE?.[0],
+    signingKeyFiles: e.HOOKPOST_SIGNING_KEY_FILE ?? Object.freeze([]),
     allowHttp: e.HOOKPOST_ALLOW_HTTP ?? local,
     allowPrivateTargets: e.HOOKPOST_ALLOW_PRIVATE_TARGETS ?? local,
     concurrency: e.HOOKPOST_CONCURRENCY,

@@ -19,6 +19,7 @@ export {
   VERIFY_FAILURE_REASONS,
   type VerifyFailureReason,
   type VerifyOptions,
+  type VerifyPublicKey,
   type VerifyRequest,
   type VerifyResult,
   verifyStandardWebhook,

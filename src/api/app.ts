@@ -18,6 +18,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { signingKeyRoutes } from './routes/signing-key.js';
 import { up42WebhookRoutes } from './routes/up42-webhooks.js';
 import { webhookEventRoutes } from './routes/webhook-events.js';
+import { signingKeysRoutes } from './routes/signing-keys.js';
 import { webhookTestRoutes } from './routes/webhook-tests.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { type ApiSchemas, createApiSchemas } from './schemas.js';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   /** Queues a stored webhook test for sending; job data carries only these ids. */
   readonly enqueueWebhookTest: (project: string, testId: string) => Promise<void>;
   readonly publicKey: PublicSigningKey;
+  /** Every configured signing key, the signing one first (rotation); default `[publicKey]`. */
+  readonly publicKeys?: readonly PublicSigningKey[];
   /** True when the process can serve (Redis reachable); a throw counts as false. */
   readonly checkReady: () => Promise<boolean>;
   readonly metricsRegistry: MetricsRegistry;
@@ -81,6 +84,7 @@ export interface RouteModule {
 export const DEFAULT_ROUTE_MODULES: readonly RouteModule[] = Object.freeze([
   healthRoutes,
   signingKeyRoutes,
+  signingKeysRoutes,
   openApiRoutes,
   webhookRoutes,
   webhookTestRoutes,

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { RouteContext, RouteModule } from './app.js';
-import { deliverySchemas } from './schemas.js';
+import { deliverySchemas, signingKeySetSchema } from './schemas.js';
 
 export type JsonSchema = Record<string, unknown>;
 /** OpenAPI path items keyed by path (`/v2.1/projects/{project_name}/webhooks`). */
@@ -105,6 +105,8 @@ export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteM
         DeadLetterRedrive: toJsonSchema(deliverySchemas.redriveRequest),
         DeadLetterRedriveResult: toJsonSchema(deliverySchemas.redriveResult, 'output'),
         WebhookHealth: toJsonSchema(deliverySchemas.webhookHealth, 'output'),
+        // Signing-key rotation (issue 12).
+        SigningKeySet: toJsonSchema(signingKeySetSchema, 'output'),
       },
       securitySchemes: {
         Token: {

@@ -4,6 +4,7 @@
  * objects validate requests and, through `z.toJSONSchema`, make the OpenAPI document.
  */
 import { z } from 'zod';
+import { OWNED_HEADERS } from '../delivery/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
 import { ALL_EVENTS, OBJECT_TYPES, type ObjectType, eventsOf } from '../registry/model.js';
 import { SECRET_LIMITS, assertValidSecret } from '../registry/secrets.js';
@@ -33,24 +34,18 @@ export const LIMITS = Object.freeze({
 });
 
 /**
- * Header keys hookpost sets itself (or that undici refuses), compared case-insensitively: a webhook
- * cannot override them. `Hookpost-Delivery-Id` is the delivery id receivers deduplicate on.
+ * Header keys hookpost sets or drops itself when sending, compared case-insensitively: a webhook
+ * cannot configure them. The delivery side's own list, so the two cannot drift.
  */
-export const RESERVED_HEADER_KEYS: readonly string[] = Object.freeze([
-  'content-type',
-  'content-length',
-  'content-digest',
-  'date',
-  'signature',
-  'signature-input',
-  'host',
-  'hookpost-delivery-id',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-]);
+export const RESERVED_HEADER_KEYS: readonly string[] = OWNED_HEADERS;
+
+/**
+ * Keys that are refused wherever an API key becomes an object property (header keys, label keys,
+ * label filters): on a plain object they would set its prototype or shadow its constructor.
+ */
+export const FORBIDDEN_OBJECT_KEYS: readonly string[] = Object.freeze(['__proto__', 'constructor', 'prototype']);
+const forbiddenKeyRule = (what: string) => (key: string) =>
+  FORBIDDEN_OBJECT_KEYS.includes(key) ? `${what} must not be "${key}"` : undefined;
 
 export { ALL_EVENTS };
 
@@ -61,6 +56,14 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
 const CONTROL_RE = /[\x00-\x1f\x7f]/;
+
+/** A superRefine that adds one issue with the rule's message when it returns one. */
+const refuseWith =
+  (rule: (value: string) => string | undefined) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    const message = rule(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  };
 
 const nameRule = `must be 1-${LIMITS.nameMaxChars} characters of a-z, 0-9 and -, starting with a letter or digit`;
 
@@ -128,7 +131,8 @@ const labelsSchema = z
       .min(1, 'label keys must not be empty')
       .max(LIMITS.labelKeyMaxChars, `label keys must be at most ${LIMITS.labelKeyMaxChars} characters`)
       .regex(/^[^:,]+$/, 'label keys must not contain ":" or ","')
-      .refine((v) => !CONTROL_RE.test(v), 'label keys must not contain control characters'),
+      .refine((v) => !CONTROL_RE.test(v), 'label keys must not contain control characters')
+      .superRefine(refuseWith(forbiddenKeyRule('label keys'))),
     z
       .string()
       .max(LIMITS.labelValueMaxChars, `must be at most ${LIMITS.labelValueMaxChars} characters`)
@@ -142,7 +146,13 @@ const headerKeySchema = z
   .min(1, 'must not be empty')
   .max(LIMITS.headerKeyMaxChars, `must be at most ${LIMITS.headerKeyMaxChars} characters`)
   .regex(TOKEN_RE, 'must be a valid HTTP field name (RFC 9110 token)')
-  .refine((k) => !RESERVED_HEADER_KEYS.includes(k.toLowerCase()), 'is set by hookpost and cannot be configured');
+  .superRefine(
+    refuseWith((k) =>
+      RESERVED_HEADER_KEYS.includes(k.toLowerCase())
+        ? `is set by hookpost and cannot be configured ("${k}")`
+        : forbiddenKeyRule('header keys')(k.toLowerCase()),
+    ),
+  );
 
 const headerValueSchema = z
   .string()
@@ -440,6 +450,8 @@ export function parseLabelFilter(raw: string): Record<string, string> {
     if (key === '') {
       throw new HookpostError(ErrorCode.VALIDATION, 'labels: must be key:value pairs separated by commas');
     }
+    const forbidden = forbiddenKeyRule('label keys')(key);
+    if (forbidden !== undefined) throw new HookpostError(ErrorCode.VALIDATION, `labels: ${forbidden}`);
     labels[key] = pair.slice(colon + 1);
   }
   return labels;
@@ -542,3 +554,13 @@ export const deliverySchemas = (() => {
 
   return { deliveriesQuery, deliverySummary, deliveryPage, deliveryDetail, redeliverResult, redriveRequest, redriveResult, webhookHealth };
 })();
+// Signing-key rotation (issue 12): the set of public keys served by GET /v2.1/signing-keys.
+
+/** `GET /v2.1/signing-keys`: every public key hookpost may sign with, the signing one first. */
+export const signingKeySetSchema = z.object({
+  current_keyid: z.string().meta({ description: 'keyid of the key that signs deliveries now (keys[0])' }),
+  keys: z
+    .array(z.object({ alg: z.literal('ed25519'), keyid: z.string(), public_key_pem: z.string() }))
+    .min(1)
+    .meta({ description: 'the signing key first, then keys that may sign soon or did recently; trust them all' }),
+});

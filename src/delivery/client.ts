@@ -8,6 +8,7 @@ import { Agent } from 'undici';
 import { ErrorCode } from '../errors.js';
 import { parseRetryAfter } from '../retry/policy.js';
 import { checkUrl, createGuardedLookup } from './destination-guard.js';
+import { CLIENT_OWNED_HEADERS } from './owned-headers.js';
 
 /** How one attempt ended. `refused` is final (the destination is not allowed); `failed` may be retried. */
 export interface AttemptOutcome {
@@ -66,16 +67,7 @@ export interface DeliveryClient {
 }
 
 /** Headers the client controls: framing and hop-by-hop headers from callers could desync the connection. */
-const OWNED_HEADERS = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'expect',
-  'te',
-]);
+const OWNED_HEADERS: ReadonlySet<string> = new Set(CLIENT_OWNED_HEADERS);
 
 /** Origins checked by checkUrl, remembered (bounded) so the hot path does not re-parse URLs. */
 const MAX_REMEMBERED_ORIGINS = 10_000;

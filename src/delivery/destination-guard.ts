@@ -117,7 +117,10 @@ function ipv6Reason(groups: readonly number[]): { reason: string; ipv4?: number 
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return { reason: 'private (local-use NAT64)' };
   if (g0 === 0x2002) return { reason: '6to4', ipv4: embeddedIpv4(groups, 1) };
   if (g0 === 0x2001 && g1 === 0) return { reason: 'reserved (Teredo)' };
+  if (g0 === 0x2001 && g1 === 0x2 && g2 === 0) return { reason: 'reserved (benchmarking)' };
+  if (g0 === 0x2001 && (g1 & 0xfff0) === 0x10) return { reason: 'reserved (ORCHID, deprecated)' };
   if (g0 === 0x2001 && g1 === 0xdb8) return { reason: 'reserved (documentation)' };
+  if (g0 === 0x3fff && (g1 & 0xf000) === 0) return { reason: 'reserved (documentation)' };
   if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return { reason: 'reserved (discard-only)' };
   if ((g0 & 0xfe00) === 0xfc00) return { reason: 'private (unique local)' };
   if ((g0 & 0xffc0) === 0xfe80) return { reason: 'link-local' };
@@ -132,7 +135,8 @@ function ipv6Reason(groups: readonly number[]): { reason: string; ipv4?: number 
  * Why an IP address may not be a webhook destination, or null when it is public.
  * IPv4: loopback, RFC 1918 private, link-local (incl. 169.254.169.254 cloud metadata), carrier-grade
  * NAT, unspecified, documentation/benchmarking/reserved, multicast, broadcast. IPv6: `::`, `::1`,
- * unique local fc00::/7, link-local fe80::/10, multicast, anything outside 2000::/3; IPv4-mapped
+ * unique local fc00::/7, link-local fe80::/10, multicast, benchmarking 2001:2::/48, ORCHID 2001:10::/28,
+ * documentation 2001:db8::/32 and 3fff::/20, anything outside 2000::/3; IPv4-mapped
  * (`::ffff:a.b.c.d` or hex), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) are judged by the IPv4 they carry.
  * Text that is not an IP address is refused too.
  * @example isDisallowedAddress('10.0.0.5') // '10.0.0.5 is private'

@@ -25,7 +25,6 @@ export {
 } from './destination-gate.js';
 export {
   ABANDONED,
-  DELIVERY_ID_HEADER,
   createDeliveryPipeline,
   type AttemptRequest,
   type AttemptResult,
@@ -37,3 +36,10 @@ export {
   type PayloadSource,
   type PipelineOptions,
 } from './pipeline.js';
+export {
+  CLIENT_OWNED_HEADERS,
+  DELIVERY_ID_HEADER,
+  OWNED_HEADERS,
+  PIPELINE_OWNED_HEADERS,
+  isOwnedHeader,
+} from './owned-headers.js';

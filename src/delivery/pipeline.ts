@@ -27,9 +27,9 @@ import {
 } from '../signing/index.js';
 import type { AttemptOutcome, DeliveryClient } from './client.js';
 import type { DestinationGate } from './destination-gate.js';
+import { DELIVERY_ID_HEADER, isOwnedHeader } from './owned-headers.js';
 
-/** The header carrying the delivery id, stable across retries (receivers deduplicate on it). */
-export const DELIVERY_ID_HEADER = 'hookpost-delivery-id';
+export { DELIVERY_ID_HEADER } from './owned-headers.js';
 const USER_AGENT = 'hookpost/0.1';
 
 /** Where and how to deliver: a stored webhook or a webhook test's configuration. */
@@ -223,8 +223,10 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       logger.error({ ...ids, err }, 'signing failed');
       return { kind: 'failed', errorCode: 'SIGNING_FAILED', message: 'Could not sign the request', durationMs: 0 };
     }
-    const headers: Record<string, string> = {};
-    for (const h of webhook.headers) headers[h.key.toLowerCase()] = h.value;
+    // No prototype: a stored header named `__proto__` is an ordinary key here, not a setter. Headers
+    // hookpost owns are never taken from the webhook (the API refuses them; older records may have them).
+    const headers: Record<string, string> = Object.create(null);
+    for (const h of webhook.headers) if (!isOwnedHeader(h.key)) headers[h.key.toLowerCase()] = h.value;
     headers['user-agent'] = USER_AGENT;
     headers['content-type'] = 'application/json';
     headers[DELIVERY_ID_HEADER] = request.deliveryId;

@@ -17,9 +17,10 @@ import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
 import { createEngine } from '../queue/engine.js';
 import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
-import { loadOrCreateLocalKey, loadSigningKey } from '../signing/index.js';
+import { loadOrCreateLocalKey, loadSigningKeys } from '../signing/index.js';
 import { REDIS_INSTALL_HINT, chooseLocalRedis, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
 import { buildHealthApp } from './health-app.js';
+import { keyFileExposure } from './key-file-permissions.js';
 import { probeRedis } from './redis-probe.js';
 import { createServices } from './services.js';
 import { type Closable, closeAll, handleShutdown } from './shutdown.js';
@@ -32,11 +33,26 @@ function die(message: string, code = 1): never {
   process.exit(code);
 }
 
-function loadKey(config: Config, logger: Logger): KeyObject {
-  if (config.signingKeyFile) return loadSigningKey(config.signingKeyFile);
+/** The signing keys, the one that signs first; local mode without a configured file has one, generated. */
+function loadKeys(config: Config, logger: Logger): KeyObject[] {
+  if (config.signingKeyFiles.length > 0) {
+    const keys = loadSigningKeys(config.signingKeyFiles);
+    for (const path of config.signingKeyFiles) warnIfExposed(path, logger);
+    return keys;
+  }
   const local = loadOrCreateLocalKey(config.dataDir);
   logger.info({ path: local.path, created: local.created }, local.created ? 'generated a local signing key' : 'using the local signing key');
-  return local.key;
+  warnIfExposed(local.path, logger);
+  return [local.key];
+}
+
+function warnIfExposed(path: string, logger: Logger): void {
+  const exposure = keyFileExposure(path);
+  if (exposure === null) return;
+  logger.warn(
+    { file: path, mode: exposure.mode, readableBy: exposure.readableBy, fix: `chmod 600 ${path}` },
+    'signing key file is readable by other users: chmod 600 it',
+  );
 }
 
 /** Where local mode's Redis comes from, for the banner. */
@@ -107,14 +123,14 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   let localRedis: LocalRedis = { embedded: false };
   if (role === 'local') ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
 
-  let key: KeyObject;
+  let keys: KeyObject[];
   try {
-    key = loadKey(config, logger);
+    keys = loadKeys(config, logger);
   } catch (err) {
     await closeAll(components, 10_000, logger);
     die(err instanceof HookpostError ? `${err.message} (${err.code})` : String(err));
   }
-  const services = createServices(config, logger, key);
+  const services = createServices(config, logger, keys);
   components.push({ name: 'services', close: () => services.close() });
 
   // Serve /readyz before the engine waits for Redis, so a Redis that cannot be used shows there.
@@ -127,6 +143,7 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
         webhookTests: services.webhookTests,
         enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
         publicKey: services.publicKey,
+        publicKeys: services.publicKeys,
         checkReady: services.checkReady,
         metricsRegistry: services.metricsRegistry,
         logger,

@@ -23,7 +23,7 @@ import {
   createRegistry,
   createWebhookTestStore,
 } from '../registry/index.js';
-import { type PublicKeyInfo, type Signer, createSigner, publicKeyInfo } from '../signing/index.js';
+import { type PublicKeyInfo, type Signer, createSigner } from '../signing/index.js';
 
 export interface Services {
   readonly config: Config;
@@ -37,7 +37,10 @@ export interface Services {
   /** The attempt log as the API reads it (the engine writes it). */
   readonly attempts: AttemptLogReader;
   readonly signer: Signer;
+  /** The key that signs. */
   readonly publicKey: PublicKeyInfo;
+  /** Every configured key, the signing one first (rotation). */
+  readonly publicKeys: readonly PublicKeyInfo[];
   readonly metrics: Metrics;
   readonly metricsRegistry: MetricsRegistry;
   /** Producer side of the deliveries queue (webhook tests, re-drives). */
@@ -47,7 +50,8 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(config: Config, logger: Logger, signingKey: KeyObject): Services {
+/** `signingKeys`: one key, or several with the signing one first. */
+export function createServices(config: Config, logger: Logger, signingKeys: KeyObject | readonly KeyObject[]): Services {
   const keys = createKeys(config.prefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const queueConnection = bullConnection(config.redisUrl);
@@ -61,7 +65,7 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
   const metrics = createMetrics(metricsRegistry, {
     readQueues: () => Promise.all([snapshotQueue(events, 'events'), snapshotQueue(deliveries, DELIVERIES_QUEUE)]),
   });
-  const signer = createSigner(signingKey);
+  const signer = createSigner(signingKeys);
   return {
     config,
     logger,
@@ -72,7 +76,8 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
     deadLetters: createDeadLetterStore({ redis, keys }),
     attempts: createAttemptLogReader({ redis, keys }),
     signer,
-    publicKey: publicKeyInfo(signingKey),
+    publicKey: signer.publicKeys[0] as PublicKeyInfo,
+    publicKeys: signer.publicKeys,
     metrics,
     metricsRegistry,
     deliveries,

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import { createAttemptLogWriter } from '../attempts/index.js';
 import { type PipelineOptions, createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
+import { DEFAULT_MAX_EVENT_BYTES } from '../events/index.js';
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, QueueSnapshot } from '../observability/metrics.js';
@@ -122,9 +123,14 @@ export function createEngine(deps: EngineDeps): Engine {
       metrics,
       logger,
       retryScheduleMs: config.retryScheduleMs,
+      maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
     }),
     workerOptions,
-    { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
+    {
+      retention: { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
+      // The same cap as the processor's, checked before BullMQ parses the job's data.
+      maxDataBytes: DEFAULT_MAX_EVENT_BYTES,
+    },
   );
   const deliveriesWorker = new GuardedWorker<DeliveriesJobData>(
     DELIVERIES_QUEUE,

@@ -18,7 +18,7 @@ import type { DeadLetterStore } from './dead-letters.js';
 import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
 import { settleAndRecord } from './settle.js';
-import { isUnreadable } from './worker.js';
+import { isUnreadable, unreadableReason } from './worker.js';
 
 export interface EventProcessorDeps {
   readonly matcher: Matcher;
@@ -67,7 +67,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
 
   return async (job) => {
     const jobId = job.id ?? job.name;
-    if (isUnreadable(job.data)) reject(jobId, 'data is not JSON');
+    if (isUnreadable(job.data)) reject(jobId, unreadableReason(job.data));
     const checked = validateEvent(job.data, { maxBytes });
     if (!checked.ok) return reject(jobId, checked.error);
     const event = checked.event;

@@ -3,6 +3,8 @@
  * - Data that is not JSON makes BullMQ's own parse throw before a processor runs, and the job would
  *   stall and come back forever; here it reaches the processor as {@link UNREADABLE_DATA}, to be
  *   failed once with a reason.
+ * - Data over the size cap is never parsed: a 10 MB event would cost its parse tree and more on
+ *   every worker that takes it. The processor gets a small stand-in saying how large it was.
  * - Retention is ours, whatever the job options say: a job pushed without `removeOnComplete` would
  *   otherwise stay in Redis forever.
  */
@@ -12,9 +14,25 @@ import { type Job, type JobJson, type KeepJobs, type Processor, Worker, type Wor
 export const UNREADABLE_DATA = Object.freeze({ hookpostUnreadable: 'data is not JSON' });
 const UNREADABLE_JSON = JSON.stringify(UNREADABLE_DATA);
 
-/** True for the stand-in data of a job whose data is not JSON. */
+/** True for the stand-in data of a job whose data is not JSON or too large. */
 export function isUnreadable(data: unknown): boolean {
   return typeof data === 'object' && data !== null && 'hookpostUnreadable' in data;
+}
+
+/** Why a job's data was replaced by a stand-in (`data is not JSON`, or its size against the cap). */
+export function unreadableReason(data: unknown): string {
+  const reason = isUnreadable(data) ? (data as { hookpostUnreadable: unknown }).hookpostUnreadable : undefined;
+  return typeof reason === 'string' ? reason : UNREADABLE_DATA.hookpostUnreadable;
+}
+
+/**
+ * The UTF-8 size of `json` when it is over `maxBytes`, else undefined, without encoding it: a
+ * string's UTF-8 size is at least its length and at most three times it.
+ */
+export function oversizeBytes(json: string, maxBytes: number): number | undefined {
+  if (json.length * 3 <= maxBytes) return undefined;
+  const bytes = Buffer.byteLength(json, 'utf8');
+  return bytes > maxBytes ? bytes : undefined;
 }
 
 export interface Retention {
@@ -22,21 +40,39 @@ export interface Retention {
   readonly failed: KeepJobs;
 }
 
+export interface WorkerGuards {
+  /** Applied to every job of the queue, overriding the job's own options. */
+  readonly retention?: Retention;
+  /**
+   * Largest job data accepted, in UTF-8 bytes of its JSON as stored; larger data is not parsed and
+   * the processor sees `event: is N bytes of JSON, more than the limit of M` as its unreadable reason.
+   */
+  readonly maxDataBytes?: number;
+}
+
 export class GuardedWorker<D = unknown> extends Worker<D> {
   readonly #retention: Retention | undefined;
+  readonly #maxDataBytes: number | undefined;
 
-  /** `retention`: applied to every job of the queue, overriding the job's own options. */
-  constructor(name: string, processor: Processor<D>, opts: WorkerOptions, retention?: Retention) {
+  constructor(name: string, processor: Processor<D>, opts: WorkerOptions, guards: WorkerGuards = {}) {
     super(name, processor, opts);
-    this.#retention = retention;
+    this.#retention = guards.retention;
+    this.#maxDataBytes = guards.maxDataBytes;
   }
 
   protected override createJob(data: JobJson, jobId: string): Job<D> {
     let job: Job<D>;
-    try {
-      job = super.createJob(data, jobId);
-    } catch {
-      job = super.createJob({ ...data, data: UNREADABLE_JSON }, jobId);
+    const size =
+      this.#maxDataBytes === undefined || typeof data.data !== 'string' ? undefined : oversizeBytes(data.data, this.#maxDataBytes);
+    if (size !== undefined) {
+      const reason = `event: is ${size} bytes of JSON, more than the limit of ${this.#maxDataBytes}`;
+      job = super.createJob({ ...data, data: JSON.stringify({ hookpostUnreadable: reason }) }, jobId);
+    } else {
+      try {
+        job = super.createJob(data, jobId);
+      } catch {
+        job = super.createJob({ ...data, data: UNREADABLE_JSON }, jobId);
+      }
     }
     if (this.#retention) {
       job.opts = { ...job.opts, removeOnComplete: this.#retention.completed, removeOnFail: this.#retention.failed };

@@ -10,6 +10,7 @@ export {
   type PublicKeyInfo,
   loadOrCreateLocalKey,
   loadSigningKey,
+  loadSigningKeys,
   publicKeyInfo,
 } from './keys.js';
 export {
@@ -43,6 +44,7 @@ export {
   VERIFY_FAILURE_REASONS,
   type VerifyFailureReason,
   type VerifyOptions,
+  type VerifyPublicKey,
   type VerifyRequest,
   type VerifyResult,
   verify,

@@ -37,12 +37,26 @@ export interface SignatureHeaders {
   signature: string;
 }
 
-/** Signs deliveries with one Ed25519 key. */
+/** What receivers need to verify deliveries; safe to publish. */
+export interface PublicKeyInfo {
+  alg: 'ed25519';
+  /** `sha512:` + lower-case hex SHA-512 of the raw public key, as in Signature-Input. */
+  keyid: string;
+  /** SPKI PEM. */
+  public_key_pem: string;
+}
+
+/**
+ * Signs deliveries with the current Ed25519 key (the first one it was given). The other keys are
+ * only published, so receivers can trust the next key before it signs (rotation without downtime).
+ */
 export interface Signer {
-  /** `sha512:` + lower-case hex SHA-512 of the raw public key. */
+  /** The current key's id: `sha512:` + lower-case hex SHA-512 of the raw public key. */
   readonly keyid: string;
-  /** The public key as SPKI PEM, for receivers. */
+  /** The current key's public key as SPKI PEM, for receivers. */
   readonly publicKeyPem: string;
+  /** Every configured key's public half, the current (signing) key first. */
+  readonly publicKeys: readonly PublicKeyInfo[];
   /**
    * Signs one request. Call it for every attempt: `created` must be fresh (receivers reject > 24 h).
    * @param method - the request method exactly as sent (upper case, e.g. `POST`)
@@ -57,23 +71,37 @@ export interface Signer {
 const DEFAULT_LABEL = 'pyhms';
 
 /**
- * Creates a signer for an Ed25519 private key. The KeyObject is used as is on every call: parsing a
- * PEM per signature is about 12x slower (BENCH-NOTES).
- * @throws HookpostError SIGNING_KEY_PUBLIC or SIGNING_KEY_WRONG_TYPE when the key is not an Ed25519 private key
+ * Creates a signer for one Ed25519 private key, or for several (rotation): the first signs, every one
+ * is listed in {@link Signer.publicKeys}. The KeyObject is used as is on every call: parsing a PEM per
+ * signature is about 12x slower (BENCH-NOTES).
+ * @throws HookpostError SIGNING_KEY_PUBLIC or SIGNING_KEY_WRONG_TYPE when a key is not an Ed25519
+ *   private key; SIGNING_KEY_INVALID for no key, or the same key twice
  */
-export function createSigner(privateKey: KeyObject): Signer {
-  if (privateKey.type !== 'private') {
-    throw new HookpostError(ErrorCode.SIGNING_KEY_PUBLIC, 'createSigner needs an Ed25519 private key, not a public key');
+export function createSigner(keys: KeyObject | readonly KeyObject[]): Signer {
+  const all = Array.isArray(keys) ? (keys as readonly KeyObject[]) : [keys as KeyObject];
+  const privateKey = all[0];
+  if (privateKey === undefined) throw new HookpostError(ErrorCode.SIGNING_KEY_INVALID, 'createSigner needs at least one key');
+  const publicKeys = all.map((key) => {
+    if (key.type !== 'private') {
+      throw new HookpostError(ErrorCode.SIGNING_KEY_PUBLIC, 'createSigner needs Ed25519 private keys, not public keys');
+    }
+    if (key.asymmetricKeyType !== 'ed25519') {
+      throw new HookpostError(
+        ErrorCode.SIGNING_KEY_WRONG_TYPE,
+        `createSigner needs Ed25519 private keys, got ${key.asymmetricKeyType ?? 'an unknown key type'}`,
+      );
+    }
+    const publicKey = createPublicKey(key);
+    return Object.freeze({
+      alg: SIGNATURE_ALGORITHM,
+      keyid: keyIdOf(rawPublicKey(publicKey)),
+      public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    });
+  });
+  if (new Set(publicKeys.map((k) => k.keyid)).size !== publicKeys.length) {
+    throw new HookpostError(ErrorCode.SIGNING_KEY_INVALID, 'the same signing key is configured twice');
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new HookpostError(
-      ErrorCode.SIGNING_KEY_WRONG_TYPE,
-      `createSigner needs an Ed25519 private key, got ${privateKey.asymmetricKeyType ?? 'an unknown key type'}`,
-    );
-  }
-  const publicKey = createPublicKey(privateKey);
-  const keyid = keyIdOf(rawPublicKey(publicKey));
-  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const { keyid, public_key_pem: publicKeyPem } = publicKeys[0] as PublicKeyInfo;
 
   // Date and signature parameters change once a second: make them once per `created`.
   let lastCreated = Number.NaN;
@@ -118,6 +146,7 @@ export function createSigner(privateKey: KeyObject): Signer {
   return {
     keyid,
     publicKeyPem,
+    publicKeys: Object.freeze(publicKeys),
     sign(method, target, body, options) {
       const p = prepare(method, target, body, options);
       return headersOf(p, signBytes(null, p.base, privateKey));

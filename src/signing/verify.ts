@@ -55,7 +55,7 @@ export const VERIFY_FAILURE_REASONS = [
  * - `component_not_covered`: one of `@method @authority @target-uri content-digest date` is not covered.
  * - `digest_missing` / `digest_mismatch` / `unsupported_digest`: Content-Digest absent, wrong, or not sha-512/sha-256.
  * - `created_missing` / `created_too_old` / `created_in_future` / `expired`: the time window.
- * - `keyid_mismatch`: the keyid is absent or names another key.
+ * - `keyid_mismatch`: the keyid is absent or names none of the configured keys.
  * - `unsupported_alg`: `alg` is present and not `ed25519`.
  * - `bad_signature`: the Ed25519 signature does not verify over the rebuilt signature base.
  */
@@ -76,17 +76,27 @@ export interface VerifyRequest {
   body: Uint8Array | string;
 }
 
-/** How to verify. */
-export interface VerifyOptions {
-  /** hookpost's public key: SPKI PEM (`-----BEGIN PUBLIC KEY-----`) or the raw 32 bytes. */
-  publicKey: string | Uint8Array;
+/**
+ * One of hookpost's public keys: SPKI PEM (`-----BEGIN PUBLIC KEY-----`), the raw 32 bytes, or an
+ * entry of `GET /v2.1/signing-keys` (its `public_key_pem` is used; the keyid is always computed here).
+ */
+export type VerifyPublicKey = string | Uint8Array | { readonly public_key_pem: string };
+
+/**
+ * How to verify: hookpost's public key, or the set of keys it publishes (`GET /v2.1/signing-keys`)
+ * while it rotates them; the signature's `keyid` picks the key.
+ */
+export type VerifyOptions = (
+  | { publicKey: VerifyPublicKey; publicKeys?: undefined }
+  | { publicKeys: readonly VerifyPublicKey[]; publicKey?: undefined }
+) & {
   /** Clock, in milliseconds since the epoch. Default `Date.now`. */
   now?: () => number;
   /** Reject signatures whose `created` is older than this many seconds. Default 86400 (24 h). */
   maxAgeSeconds?: number;
   /** Reject signatures whose `created` is more than this many seconds ahead of `now`. Default 5. */
   maxFutureSeconds?: number;
-}
+};
 
 /** The outcome of {@link verify}. */
 export type VerifyResult =
@@ -112,12 +122,13 @@ class Rejection {
  * Verifies a signed hookpost delivery (SPEC §4; RFC 9421 §3.2, RFC 9530). A rejected request is a
  * result, not an exception: `{ ok: false, reason, message }`. Only verify the body after `ok: true`.
  *
- * @throws TypeError when `options.publicKey` is not an Ed25519 public key (a configuration error)
+ * @throws TypeError when `options.publicKey` or an entry of `options.publicKeys` is not an Ed25519
+ *   public key, or no key is given (configuration errors)
  */
 export async function verify(request: VerifyRequest, options: VerifyOptions): Promise<VerifyResult> {
-  const key = await resolvePublicKey(options.publicKey);
+  const keys = await resolvePublicKeys(options);
   try {
-    return await check(request, options, key);
+    return await check(request, options, keys);
   } catch (err) {
     if (err instanceof Rejection) return { ok: false, reason: err.reason, message: err.message };
     throw err;
@@ -129,7 +140,7 @@ interface ResolvedKey {
   keyid: string;
 }
 
-async function check(request: VerifyRequest, options: VerifyOptions, key: ResolvedKey): Promise<VerifyResult> {
+async function check(request: VerifyRequest, options: VerifyOptions, keys: readonly ResolvedKey[]): Promise<VerifyResult> {
   const headers = normalizeHeaders(request.headers);
   const inputHeader = headers.get('signature-input');
   const signatureHeader = headers.get('signature');
@@ -179,10 +190,14 @@ async function check(request: VerifyRequest, options: VerifyOptions, key: Resolv
   if (params.alg !== undefined && params.alg !== SIGNATURE_ALGORITHM) {
     throw new Rejection('unsupported_alg', `unsupported signature algorithm "${params.alg}"`);
   }
-  if (params.keyid !== key.keyid) {
+  if (params.keyid === undefined) throw new Rejection('keyid_mismatch', 'the signature has no keyid');
+  const key = keys.find((k) => k.keyid === params.keyid);
+  if (key === undefined) {
     throw new Rejection(
       'keyid_mismatch',
-      params.keyid === undefined ? 'the signature has no keyid' : `keyid "${params.keyid}" is not the configured key`,
+      keys.length === 1
+        ? `keyid "${params.keyid}" is not the configured key`
+        : `keyid "${params.keyid}" is none of the ${keys.length} configured keys`,
     );
   }
 
@@ -346,23 +361,39 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 // Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): a fixed 12-byte DER prefix, then the raw 32-byte key.
 const SPKI_PREFIX = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
 
-let cachedKey: { source: string | Uint8Array; resolved: ResolvedKey } | undefined;
+// Resolved keys by source (PEM text, or hex of raw bytes): receivers pass the same keys on every call.
+const MAX_CACHED_KEYS = 64;
+const resolvedKeys = new Map<string, ResolvedKey>();
 
-async function resolvePublicKey(source: string | Uint8Array): Promise<ResolvedKey> {
-  if (cachedKey && sameSource(cachedKey.source, source)) return cachedKey.resolved;
-  const raw = typeof source === 'string' ? rawFromPem(source) : Uint8Array.from(source);
-  if (raw.length !== 32) throw new TypeError('publicKey must be 32 raw bytes or an Ed25519 SPKI PEM');
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-512', raw));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  const resolved = { raw, keyid: `sha512:${hex}` };
-  cachedKey = { source: typeof source === 'string' ? source : Uint8Array.from(source), resolved };
+async function resolvePublicKeys(options: VerifyOptions): Promise<ResolvedKey[]> {
+  if (options.publicKey !== undefined && options.publicKeys !== undefined) {
+    throw new TypeError('give publicKey or publicKeys, not both');
+  }
+  const sources = options.publicKeys ?? (options.publicKey === undefined ? [] : [options.publicKey]);
+  if (sources.length === 0) throw new TypeError('verify needs a publicKey or a non-empty publicKeys');
+  return Promise.all(sources.map(resolvePublicKey));
+}
+
+async function resolvePublicKey(source: VerifyPublicKey): Promise<ResolvedKey> {
+  const text = typeof source === 'string' ? source : source instanceof Uint8Array ? undefined : source.public_key_pem;
+  if (text !== undefined && typeof text !== 'string') throw new TypeError('public_key_pem must be a string');
+  const raw = text === undefined ? Uint8Array.from(source as Uint8Array) : undefined;
+  const cacheKey = text ?? `raw:${toHex(raw as Uint8Array)}`;
+  const cached = resolvedKeys.get(cacheKey);
+  if (cached) return cached;
+  const bytes = raw ?? rawFromPem(text as string);
+  if (bytes.length !== 32) throw new TypeError('publicKey must be 32 raw bytes or an Ed25519 SPKI PEM');
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-512', bytes));
+  const resolved = { raw: bytes, keyid: `sha512:${toHex(digest)}` };
+  if (resolvedKeys.size >= MAX_CACHED_KEYS) resolvedKeys.clear();
+  resolvedKeys.set(cacheKey, resolved);
   return resolved;
 }
 
-function sameSource(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  return equalBytes(a, b);
+function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
 }
 
 function rawFromPem(pem: string): Uint8Array {

@@ -85,6 +85,13 @@ app.kubernetes.io/component: {{ index . 1 }}
 /etc/hookpost/signing-key
 {{- end }}
 
+{{/* HOOKPOST_SIGNING_KEY_FILE: the signing key, then secrets.additionalSigningKeyKeys (published for rotation). */}}
+{{- define "hookpost.signingKeyFiles" -}}
+{{- $dir := include "hookpost.signingKeyDir" . -}}
+{{ $dir }}/signing-key.pem
+{{- range .Values.secrets.additionalSigningKeyKeys }},{{ $dir }}/published/{{ . }}{{ end }}
+{{- end }}
+
 {{/*
 Checks that values cannot express in values.schema.json. Renders nothing; fails the install with a
 message naming the value to fix.
@@ -96,6 +103,14 @@ message naming the value to fix.
 {{- end }}
 {{- if not .Values.secrets.apiTokens }}
 {{- fail "hookpost: set secrets.existingSecret (recommended) or secrets.apiTokens (a list of tokens of at least 16 characters)" }}
+{{- end }}
+{{- end }}
+{{- range .Values.secrets.additionalSigningKeyKeys }}
+{{- if eq . $.Values.secrets.signingKeyKey }}
+{{- fail (printf "hookpost: secrets.additionalSigningKeyKeys must not repeat secrets.signingKeyKey (%s)" .) }}
+{{- end }}
+{{- if not $.Values.secrets.existingSecret }}
+{{- fail "hookpost: secrets.additionalSigningKeyKeys needs secrets.existingSecret (the chart-made Secret holds one key)" }}
 {{- end }}
 {{- end }}
 {{- if and .Values.redis.existingSecret .Values.redis.auth.existingSecret }}
@@ -181,6 +196,10 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
     items:
       - key: {{ .Values.secrets.signingKeyKey }}
         path: signing-key.pem
+      {{- range .Values.secrets.additionalSigningKeyKeys }}
+      - key: {{ . }}
+        path: published/{{ . }}
+      {{- end }}
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi

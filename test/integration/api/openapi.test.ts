@@ -42,6 +42,7 @@ describe('OpenAPI document', () => {
         '/workspaces/{workspace_id}/webhooks',
         '/workspaces/{workspace_id}/webhooks/{id}',
         '/workspaces/{workspace_id}/webhooks/{id}/tests',
+        '/v2.1/signing-keys',
       ].sort(),
     );
     const hooks = doc.paths['/v2.1/projects/{project_name}/webhooks'];

@@ -140,6 +140,23 @@ describe('loadConfig', () => {
     expect(message).toContain('HOOKPOST_SIGNING_KEY_FILE: required');
   });
 
+  it('takes several signing key files, comma-separated, the first signing (key rotation)', () => {
+    expect(loadConfig(required)).toMatchObject({
+      signingKeyFile: '/run/secrets/signing-key.pem',
+      signingKeyFiles: ['/run/secrets/signing-key.pem'],
+    });
+    const rotating = loadConfig({ ...required, HOOKPOST_SIGNING_KEY_FILE: ' /keys/new.pem , /keys/old.pem ' });
+    expect(rotating).toMatchObject({ signingKeyFile: '/keys/new.pem', signingKeyFiles: ['/keys/new.pem', '/keys/old.pem'] });
+    expect(Object.isFrozen(rotating.signingKeyFiles)).toBe(true);
+    expect(loadConfig({}, { role: 'local' }).signingKeyFiles).toEqual([]);
+    expect(problemsOf({ ...required, HOOKPOST_SIGNING_KEY_FILE: '/a.pem,,/b.pem' })).toContain(
+      'HOOKPOST_SIGNING_KEY_FILE: expected one path, or several separated by commas',
+    );
+    expect(problemsOf({ ...required, HOOKPOST_SIGNING_KEY_FILE: '/a.pem,/a.pem' })).toContain(
+      'HOOKPOST_SIGNING_KEY_FILE: /a.pem is listed twice',
+    );
+  });
+
   it('a worker needs the signing key but no API tokens', () => {
     expect(loadConfig({ HOOKPOST_SIGNING_KEY_FILE: '/k.pem' }, { role: 'worker' }).apiTokens).toEqual([]);
     expect(() => loadConfig({}, { role: 'worker' })).toThrow('HOOKPOST_SIGNING_KEY_FILE: required');

@@ -48,6 +48,74 @@ describe('isDisallowedAddress', () => {
   );
 });
 
+// IANA IPv6 special-purpose ranges that are not globally reachable: benchmarking 2001:2::/48 (RFC 5180),
+// ORCHID 2001:10::/28 (RFC 4843, deprecated), documentation 3fff::/20 (RFC 9637). They carry no IPv4
+// address, so unlike private IPv4 ranges they have no IPv4-mapped, NAT64 or 6to4 form.
+describe('isDisallowedAddress: IPv6 benchmarking, ORCHID and documentation ranges', () => {
+  const BENCHMARKING = 'reserved (benchmarking)';
+  const ORCHID = 'reserved (ORCHID, deprecated)';
+  const DOCUMENTATION = 'reserved (documentation)';
+  it.each([
+    // 2001:2::/48, first and last address, every spelling the parser takes.
+    ['2001:2::', BENCHMARKING],
+    ['2001:2::1', BENCHMARKING],
+    ['2001:2:0:ffff:ffff:ffff:ffff:ffff', BENCHMARKING],
+    ['2001:0002:0000:0000:0000:0000:0000:0001', BENCHMARKING],
+    ['2001:2:0:0:0:0:0:1', BENCHMARKING],
+    ['2001:2::C0A8:1', BENCHMARKING],
+    ['2001:2::192.168.0.1', BENCHMARKING],
+    ['[2001:2::1]', BENCHMARKING],
+    ['2001:2::1%eth0', BENCHMARKING],
+    // 2001:10::/28
+    ['2001:10::', ORCHID],
+    ['2001:10::1', ORCHID],
+    ['2001:1f:ffff:ffff:ffff:ffff:ffff:ffff', ORCHID],
+    ['2001:0018:0000::0001', ORCHID],
+    ['2001:1A::1', ORCHID],
+    ['2001:1b::10.0.0.1', ORCHID],
+    ['[2001:10::1]', ORCHID],
+    ['2001:10::1%2', ORCHID],
+    // 3fff::/20
+    ['3fff::', DOCUMENTATION],
+    ['3fff::1', DOCUMENTATION],
+    ['3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff', DOCUMENTATION],
+    ['3FFF:0ABC::1', DOCUMENTATION],
+    ['3fff:0:0:0:0:0:0:1', DOCUMENTATION],
+    ['3fff::8.8.8.8', DOCUMENTATION],
+    ['[3fff::1]', DOCUMENTATION],
+    ['3fff::1%eth0', DOCUMENTATION],
+  ])('%s is %s', (ip, reason) => {
+    const bare = ip.startsWith('[') ? ip.slice(1, -1) : ip;
+    expect(isDisallowedAddress(ip)).toBe(`${bare} is ${reason}`);
+  });
+
+  it.each([
+    // Neighbours just outside each range stay public.
+    '2001:2:1::1',
+    '2001:1:ffff:ffff:ffff:ffff:ffff:ffff',
+    '2001:f:ffff:ffff:ffff:ffff:ffff:ffff',
+    '2001:20::1',
+    '3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    '3fff:1000::1',
+  ])('%s, just outside, is public', (ip) => {
+    expect(isDisallowedAddress(ip)).toBeNull();
+  });
+
+  it.each([
+    ['https://[2001:2::1]/hook', '2001:2::1 is reserved (benchmarking)'],
+    ['https://[2001:0002:0000:0000:0000:0000:0000:0001]:8443/hook', '2001:2::1 is reserved (benchmarking)'],
+    ['https://[2001:2::192.168.0.1]/', '2001:2::c0a8:1 is reserved (benchmarking)'],
+    ['https://[2001:10::1]/hook', '2001:10::1 is reserved (ORCHID, deprecated)'],
+    ['https://[2001:1F:FFFF::]/', '2001:1f:ffff:: is reserved (ORCHID, deprecated)'],
+    ['https://[3fff::1]/hook', '3fff::1 is reserved (documentation)'],
+    ['https://[3FFF:0FFF::8.8.8.8]/', '3fff:fff::808:808 is reserved (documentation)'],
+  ])('checkUrl refuses the IP literal in %s', (url, reason) => {
+    const strict = { allowHttp: false, allowPrivateTargets: false };
+    expect(checkUrl(url, strict)).toBe(`Destination not allowed: ${reason}`);
+    expect(checkUrl(url, { ...strict, allowPrivateTargets: true })).toBeNull();
+  });
+});
+
 describe('checkUrl', () => {
   const strict = { allowHttp: false, allowPrivateTargets: false };
 

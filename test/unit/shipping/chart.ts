@@ -149,7 +149,7 @@ export function hookpostVariablesIn(text: string): string[] {
 /**
  * Renders the `data:` of templates/configmap.yaml for the given (merged) values, supporting exactly
  * the forms that template uses: `if [not] .Values.x`, `"literal"`, `{{ .Values.x | quote }}` and the
- * signing key path. Anything else throws, so a template change that this cannot follow is noticed.
+ * signing key paths. Anything else throws, so a template change that this cannot follow is noticed.
  */
 export function renderConfigMapData(values: Values, all: Map<string, string>): Record<string, string> {
   const source = all.get(`${CHART_DIR}/templates/configmap.yaml`);
@@ -180,7 +180,10 @@ export function renderConfigMapData(values: Values, all: Map<string, string>): R
     const fromValues = /^\{\{\s*\.Values\.([\w.]+)\s*\|\s*quote\s*\}\}$/.exec(expression);
     if (quoted) data[name] = quoted[1] ?? '';
     else if (fromValues) data[name] = String(valueAt(values, fromValues[1] ?? ''));
-    else if (expression.includes('include "hookpost.signingKeyDir"')) data[name] = `${keyDir}/signing-key.pem`;
+    else if (expression.includes('include "hookpost.signingKeyFiles"')) {
+      const extra = (valueAt(values, 'secrets.additionalSigningKeyKeys') ?? []) as string[];
+      data[name] = [`${keyDir}/signing-key.pem`, ...extra.map((k) => `${keyDir}/published/${k}`)].join(',');
+    }
     else throw new Error(`configmap.yaml: cannot follow the value of ${name}: ${expression}`);
   }
   return data;

@@ -222,9 +222,29 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
     ['a grace period not above the shutdown timeout', { secrets: { existingSecret: 'hp' }, terminationGracePeriodSeconds: 35 }, 'must exceed config.shutdownTimeout'],
     ['an HPA whose max is below its min', { secrets: { existingSecret: 'hp' }, worker: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } } }, 'worker.autoscaling.maxReplicas must be at least minReplicas'],
     ['an HPA without targets', { secrets: { existingSecret: 'hp' }, api: { autoscaling: { enabled: true, targetCPUUtilizationPercentage: 0 } } }, 'api.autoscaling needs'],
+    ['the signing key again as an additional key', { secrets: { existingSecret: 'hp', additionalSigningKeyKeys: ['signing-key.pem'] } }, 'must not repeat secrets.signingKeyKey'],
+    ['additional signing keys in a chart-made Secret', { ...inline, secrets: { ...inline.secrets, additionalSigningKeyKeys: ['next.pem'] } }, 'needs secrets.existingSecret'],
   ])('refuses to render with %s', (_name, override, message) => {
     const result = render(override);
     expect('error' in result ? result.error : 'rendered').toContain(message);
+  });
+
+  it('mounts additional signing keys for rotation and lists them after the signing key', () => {
+    const { manifests } = rendered({
+      secrets: { existingSecret: 'hp', signingKeyKey: 'key-2027.pem', additionalSigningKeyKeys: ['key-2026.pem'] },
+    });
+    const files = find(manifests, 'ConfigMap', 'hookpost').data?.['HOOKPOST_SIGNING_KEY_FILE'];
+    expect(files).toBe('/etc/hookpost/signing-key/signing-key.pem,/etc/hookpost/signing-key/published/key-2026.pem');
+    expect(loadConfig({ HOOKPOST_SIGNING_KEY_FILE: files }, { role: 'worker' }).signingKeyFiles).toHaveLength(2);
+    for (const name of ['hookpost-api', 'hookpost-worker']) {
+      const volume = podSpec(find(manifests, 'Deployment', name)).volumes.find((v) => v.name === 'signing-key');
+      expect((volume?.secret as { items?: unknown } | undefined)?.items).toEqual([
+        { key: 'key-2027.pem', path: 'signing-key.pem' },
+        { key: 'key-2026.pem', path: 'published/key-2026.pem' },
+      ]);
+    }
+    const single = find(rendered({ secrets: { existingSecret: 'hp' } }).manifests, 'ConfigMap', 'hookpost');
+    expect(single.data?.['HOOKPOST_SIGNING_KEY_FILE']).toBe('/etc/hookpost/signing-key/signing-key.pem');
   });
 
   it('NOTES and the main README read the API token back with the same command', () => {
