@@ -258,7 +258,7 @@ const envSchema = z.object({
     .refine((ms) => ms >= 5_000 && ms <= 600_000, 'expected a duration from 5s to 10m')
     .default(30_000),
   HOOKPOST_DATA_DIR: z.string().default('.hookpost'),
-  HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK: integer(1, 1_000_000).default(1_000),
+  HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK: integer(0, 1_000_000).default(1_000),
   HOOKPOST_ATTEMPT_LOG_MAX_AGE: duration
     .refine((ms) => ms >= 60_000 && ms <= 90 * 24 * 3_600_000, 'expected a duration from 1m to 2160h (90 days)')
     .default(7 * 24 * 3_600_000),

@@ -5,6 +5,7 @@ export { createAttemptLogReader, decodeCursor, type AttemptLogReader, type Deliv
 export {
   createAttemptLogWriter,
   DEFAULT_RETENTION,
+  DISABLED_ATTEMPT_LOG,
   type AttemptLogRetention,
   type AttemptLogWriter,
   type AttemptLogWriterOptions,

@@ -155,6 +155,14 @@ function storedJson(entry: AttemptRecord): string {
   return JSON.stringify(rest);
 }
 
+/** A writer that records nothing: the attempt log turned off (`HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK=0`). */
+export const DISABLED_ATTEMPT_LOG: AttemptLogWriter = Object.freeze({
+  record() {},
+  flush: async () => {},
+  close: async () => {},
+  stats: () => ({ written: 0, dropped: 0, buffered: 0 }),
+});
+
 export function createAttemptLogWriter(options: AttemptLogWriterOptions): AttemptLogWriter {
   const { redis, keys, logger } = options;
   const flushIntervalMs = options.flushIntervalMs ?? 10;

@@ -8,7 +8,7 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
-import { createAttemptLogWriter } from '../attempts/index.js';
+import { DISABLED_ATTEMPT_LOG, createAttemptLogWriter } from '../attempts/index.js';
 import { type PipelineOptions, createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../events/index.js';
 import { createMatcher } from '../matching/index.js';
@@ -92,13 +92,16 @@ export function createEngine(deps: EngineDeps): Engine {
     maxDetached: config.maxDetachedAttempts,
   });
   metrics.setEngineStats(() => ({ inFlight: pipeline.inFlight(), destinations: gate.stats() }));
-  const attempts = createAttemptLogWriter({
-    redis,
-    keys,
-    logger: log,
-    maxPerWebhook: config.attemptLogPerWebhook,
-    maxAgeMs: config.attemptLogMaxAgeMs,
-  });
+  const attempts =
+    config.attemptLogPerWebhook === 0
+      ? DISABLED_ATTEMPT_LOG
+      : createAttemptLogWriter({
+          redis,
+          keys,
+          logger: log,
+          maxPerWebhook: config.attemptLogPerWebhook,
+          maxAgeMs: config.attemptLogMaxAgeMs,
+        });
 
   const workerOptions = {
     connection,
