@@ -17,6 +17,7 @@ import { DELIVERIES_QUEUE, type DeliveriesJobData } from '../queue/jobs.js';
 import {
   type Keys,
   type Registry,
+  type SecretsCipher,
   type WebhookTestStore,
   createKeys,
   createRegistry,
@@ -30,6 +31,8 @@ export interface Services {
   readonly keys: Keys;
   /** Commands connection: registry, webhook tests, dead letters. */
   readonly redis: Redis;
+  /** Encrypts protected header values and secrets at rest; the registry and webhook tests use it. */
+  readonly cipher: SecretsCipher;
   readonly registry: Registry;
   readonly webhookTests: WebhookTestStore;
   readonly deadLetters: DeadLetterStore;
@@ -44,7 +47,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(config: Config, logger: Logger, signingKey: KeyObject): Services {
+export function createServices(config: Config, logger: Logger, signingKey: KeyObject, cipher: SecretsCipher): Services {
   const keys = createKeys(config.prefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const queueConnection = bullConnection(config.redisUrl);
@@ -64,8 +67,9 @@ export function createServices(config: Config, logger: Logger, signingKey: KeyOb
     logger,
     keys,
     redis,
-    registry: createRegistry({ redis, keys }),
-    webhookTests: createWebhookTestStore({ redis, keys }),
+    cipher,
+    registry: createRegistry({ redis, keys, cipher }),
+    webhookTests: createWebhookTestStore({ redis, keys, cipher }),
     deadLetters: createDeadLetterStore({ redis, keys }),
     signer,
     publicKey: publicKeyInfo(signingKey),
