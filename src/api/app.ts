@@ -99,6 +99,20 @@ export interface BuildAppOptions {
   readonly bodyLimitBytes?: number;
 }
 
+/** One route as registered: method, path (Fastify syntax, `:param`) and its config. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route of an app built by buildApp, HEAD routes included (tests enumerate them). */
+export function routesOf(app: FastifyInstance): readonly RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
 /** Builds the API without listening; the caller calls `listen` (or `inject` in tests) and `close`. */
 export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyInstance {
   if (deps.apiTokens.length === 0) {
@@ -115,6 +129,12 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   }) as unknown as FastifyInstance;
 
   registerBodyParsing(app);
+  const routeTable: RouteEntry[] = [];
+  routeTables.set(app, routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routeTable.push({ method, url: route.url, config: { ...(route.config ?? {}) } });
+  });
 
   const authenticate = createTokenAuthenticator(deps.apiTokens);
   const modules = [...DEFAULT_ROUTE_MODULES, ...(options.routes ?? [])];
