@@ -242,7 +242,7 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
 
   it('NOTES warn about chart-made secrets and development flags', () => {
     const { notes } = rendered({ ...inline, config: { allowHttp: true } });
-    expect(notes).toContain('WARNING: the signing key and API tokens were given in values');
+    expect(notes).toContain('WARNING: the signing key, the encryption key and the API tokens were given in values');
     expect(notes).toContain('config.allowHttp=true');
     expect(rendered({ secrets: { existingSecret: 'hp' } }).notes).not.toContain('WARNING');
   });
