@@ -9,7 +9,7 @@
  * and removes its keys at the end.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-bench-'));
 const keyFile = join(dir, 'key.pem');
 writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+const encryptionKeyFile = join(dir, 'encryption-key');
+writeFileSync(encryptionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 const redis = new Redis(redisUrl);
 
 interface Receiver {
@@ -97,6 +99,7 @@ function startWorker(kind: 'hookpost' | 'naive', prefix: string, targetUrl: stri
     HOOKPOST_PREFIX: prefix,
     HOOKPOST_API_TOKENS: 'bench-token-0123456789',
     HOOKPOST_SIGNING_KEY_FILE: keyFile,
+    HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKPOST_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),

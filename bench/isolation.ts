@@ -34,7 +34,7 @@
  * Every loop is bounded; a watchdog stops the run (and cleans up) if it overruns its time budget.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -145,6 +145,8 @@ const children = new Set<ChildProcess>();
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-isolation-'));
 const keyFile = join(dir, 'key.pem');
 writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+const encryptionKeyFile = join(dir, 'encryption-key');
+writeFileSync(encryptionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 const prefix = `isobench${process.pid}x${Date.now().toString(36)}`;
 let redisUrl = givenRedisUrl ?? '';
 let privateRedis: ChildProcess | undefined;
@@ -252,6 +254,7 @@ async function startWorker(): Promise<ChildProcess> {
     HOOKPOST_REDIS_URL: redisUrl,
     HOOKPOST_PREFIX: prefix,
     HOOKPOST_SIGNING_KEY_FILE: keyFile,
+    HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKPOST_METRICS_PORT: String(metricsPort),

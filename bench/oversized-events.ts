@@ -10,7 +10,7 @@
  * redis://127.0.0.1:6379) under a fresh prefix, and removes its keys at the end.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,12 +45,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-bench-'));
   const keyFile = join(dir, 'key.pem');
   writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const encryptionKeyFile = join(dir, 'encryption-key');
+  writeFileSync(encryptionKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   const worker = spawn(process.execPath, [workerScript], {
     env: {
       PATH: process.env.PATH ?? '',
       HOOKPOST_REDIS_URL: redisUrl,
       HOOKPOST_PREFIX: prefix,
       HOOKPOST_SIGNING_KEY_FILE: keyFile,
+      HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
       HOOKPOST_METRICS_PORT: String(await freePort()),
       HOOKPOST_API_HOST: '127.0.0.1',
       HOOKPOST_LOG_LEVEL: 'info',

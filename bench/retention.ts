@@ -12,7 +12,7 @@
  * it gives up after 20 minutes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,11 +62,14 @@ const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 const keyFile = join(dir, 'key.pem');
 writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+const encryptionKeyFile = join(dir, 'encryption-key');
+writeFileSync(encryptionKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
 const worker = spawn(process.execPath, [join(here, '..', 'workers', 'worker.js')], {
   env: {
     PATH: process.env.PATH ?? '',
     HOOKPOST_REDIS_URL: url,
     HOOKPOST_SIGNING_KEY_FILE: keyFile,
+    HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
     HOOKPOST_METRICS_PORT: String(await freePort()),
     HOOKPOST_API_HOST: '127.0.0.1',
     HOOKPOST_LOG_LEVEL: 'warn',

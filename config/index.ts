@@ -3,6 +3,7 @@
  * `loadConfig(env)` parses every variable once with zod, applies defaults, freezes the result,
  * and on bad input throws one HookpostError listing every bad variable and why.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../src/errors.js';
 
@@ -21,6 +22,22 @@ const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000;
 const MAX_RETRIES = 25;
 
+/**
+ * An accepted API token and the projects (= UP42 workspaces) it may read and change.
+ * The token is behind `reveal()` so that no dump of the config (JSON, util.inspect, a log line)
+ * can show it: only the token check calls it.
+ */
+export interface ApiToken {
+  /** The projects it may touch; null: every project. */
+  readonly projects: readonly string[] | null;
+  reveal(): string;
+}
+
+/** Builds an ApiToken (frozen; the token lives in a closure). */
+export function apiToken(token: string, projects: readonly string[] | null = null): ApiToken {
+  return Object.freeze({ projects: projects === null ? null : Object.freeze([...projects]), reveal: () => token });
+}
+
 export interface Config {
   /** Redis URL for queues and registry. */
   readonly redisUrl: string;
@@ -34,8 +51,13 @@ export interface Config {
   readonly apiHost: string;
   readonly apiPort: number;
   readonly metricsPort: number;
-  /** Accepted API tokens (never logged). */
-  readonly apiTokens: readonly string[];
+  /**
+   * Accepted API tokens with their projects, from HOOKPOST_API_TOKENS and HOOKPOST_API_TOKENS_FILE
+   * (never logged: see ApiToken).
+   */
+  readonly apiTokens: readonly ApiToken[];
+  /** Path of the file of AES-256 keys for secrets at rest; undefined only in local mode (a key is generated). */
+  readonly encryptionKeyFile: string | undefined;
   /** Path of the PEM PKCS#8 Ed25519 private key that signs; undefined only in local mode (a key is generated). */
   readonly signingKeyFile: string | undefined;
   /**
@@ -120,6 +142,66 @@ export function parseRetrySchedule(text: string): number[] | string {
 
 const quoted = (value: unknown) => JSON.stringify(value);
 
+/** A project name in a token's scope: what the API accepts as project_name / workspace_id. */
+const PROJECT_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
+
+/**
+ * Parses token entries: `<token>` (every project), `<token>=*` (the same, said explicitly) or
+ * `<token>=<project>|<project>...`. The scope starts after the last `=`, so tokens may contain `=`
+ * (base64 padding); an entry ending in `=` is a token without scope. Returns the tokens, or
+ * problems that name the entry by position (`where(i)`), never by content.
+ */
+export function parseTokenEntries(entries: readonly string[], where: (i: number) => string): ApiToken[] | string[] {
+  const tokens: Array<{ token: string; projects: string[] | null }> = [];
+  const problems: string[] = [];
+  entries.forEach((entry, i) => {
+    const at = entry.lastIndexOf('=');
+    const scoped = at > 0 && at < entry.length - 1;
+    const token = scoped ? entry.slice(0, at).trim() : entry;
+    const scope = scoped ? entry.slice(at + 1).trim() : '*';
+    if (token.length < 16 || /\s/.test(token)) {
+      problems.push(`${where(i)} must be at least 16 characters without spaces`);
+      return;
+    }
+    const projects = scope === '*' ? null : scope.split('|').map((p) => p.trim());
+    if (projects !== null && !projects.every((p) => PROJECT_RE.test(p))) {
+      problems.push(`${where(i)}: expected <token>=<project>|<project>... with project names of A-Z a-z 0-9 _ . -, or <token>=*`);
+      return;
+    }
+    tokens.push({ token, projects: projects === null ? null : [...new Set(projects)] });
+  });
+  tokens.forEach((t, i) => {
+    if (tokens.findIndex((o) => o.token === t.token) !== i) problems.push(`${where(i)} is configured twice`);
+  });
+  return problems.length > 0 ? problems : tokens.map((t) => apiToken(t.token, t.projects));
+}
+
+/** Splits HOOKPOST_API_TOKENS: comma-separated entries. */
+const tokenEntriesOfVariable = (raw: string) =>
+  raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+
+/** Reads HOOKPOST_API_TOKENS_FILE: one entry per line; blank lines and `#` comments ignored. */
+function tokenEntriesOfFile(path: string): { entries: string[]; lines: number[] } | string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  const entries: string[] = [];
+  const lines: number[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    entries.push(line);
+    lines.push(i + 1);
+  });
+  return { entries, lines };
+}
+
 const integer = (min: number, max: number) =>
   z.string().transform((raw, ctx) => {
     const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
@@ -185,22 +267,37 @@ const envSchema = z.object({
     .optional()
     .transform((raw, ctx) => {
       if (raw === undefined) return undefined;
-      const tokens = raw
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t.length > 0);
-      if (tokens.length === 0) {
+      const entries = tokenEntriesOfVariable(raw);
+      if (entries.length === 0) {
         ctx.addIssue({ code: 'custom', message: 'expected at least one token' });
         return z.NEVER;
       }
-      // The message names the position only: a token never appears in an error or a log.
-      const short = tokens.findIndex((t) => t.length < 16 || /\s/.test(t));
-      if (short >= 0) {
-        ctx.addIssue({ code: 'custom', message: `token #${short + 1} must be at least 16 characters without spaces` });
+      // Messages name the position only: a token never appears in an error or a log.
+      const parsed = parseTokenEntries(entries, (i) => `token #${i + 1}`);
+      if (typeof parsed[0] === 'string') {
+        for (const message of parsed as string[]) ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
-      return tokens;
+      return parsed as ApiToken[];
     }),
+  HOOKPOST_API_TOKENS_FILE: z
+    .string()
+    .optional()
+    .transform((path, ctx) => {
+      if (path === undefined) return undefined;
+      const read = tokenEntriesOfFile(path);
+      if (typeof read === 'string' || read.entries.length === 0) {
+        ctx.addIssue({ code: 'custom', message: typeof read === 'string' ? read : `${path} holds no token` });
+        return z.NEVER;
+      }
+      const parsed = parseTokenEntries(read.entries, (i) => `the token on line ${read.lines[i]}`);
+      if (typeof parsed[0] === 'string') {
+        for (const message of parsed as string[]) ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return parsed as ApiToken[];
+    }),
+  HOOKPOST_ENCRYPTION_KEY_FILE: z.string().optional(),
   // One path, or several separated by commas while keys rotate (the first signs).
   HOOKPOST_SIGNING_KEY_FILE: z
     .string()
@@ -288,11 +385,25 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     }
   }
   if (parsed.success && !local) {
-    if (role === 'api' && parsed.data.HOOKPOST_API_TOKENS === undefined) {
-      problems.push('HOOKPOST_API_TOKENS: required (comma-separated API tokens of at least 16 characters)');
+    if (role === 'api' && parsed.data.HOOKPOST_API_TOKENS === undefined && parsed.data.HOOKPOST_API_TOKENS_FILE === undefined) {
+      problems.push(
+        'HOOKPOST_API_TOKENS: required, or HOOKPOST_API_TOKENS_FILE (comma-separated API tokens of at least 16 characters)',
+      );
+    }
+    if (parsed.data.HOOKPOST_ENCRYPTION_KEY_FILE === undefined) {
+      problems.push(
+        'HOOKPOST_ENCRYPTION_KEY_FILE: required (a file with a key of 32 random bytes in base64, ' +
+          'e.g. `openssl rand -base64 32`; it encrypts protected header values and webhook secrets in Redis)',
+      );
     }
     if (parsed.data.HOOKPOST_SIGNING_KEY_FILE === undefined) {
       problems.push('HOOKPOST_SIGNING_KEY_FILE: required (path of a PEM PKCS#8 Ed25519 private key; several separated by commas, the first signs)');
+    }
+  }
+  if (parsed.success) {
+    const all = [...(parsed.data.HOOKPOST_API_TOKENS ?? []), ...(parsed.data.HOOKPOST_API_TOKENS_FILE ?? [])];
+    if (all.some((t, i) => all.findIndex((o) => o.reveal() === t.reveal()) !== i)) {
+      problems.push('HOOKPOST_API_TOKENS_FILE: a token is also in HOOKPOST_API_TOKENS; configure each token once');
     }
   }
   if (!parsed.success || problems.length > 0) {
@@ -311,7 +422,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     apiHost: e.HOOKPOST_API_HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
     apiPort: e.HOOKPOST_API_PORT,
     metricsPort: e.HOOKPOST_METRICS_PORT,
-    apiTokens: Object.freeze(e.HOOKPOST_API_TOKENS ?? (local ? [LOCAL_DEV_TOKEN] : [])),
+    apiTokens: Object.freeze(tokensOf(e.HOOKPOST_API_TOKENS, e.HOOKPOST_API_TOKENS_FILE, local)),
+    encryptionKeyFile: e.HOOKPOST_ENCRYPTION_KEY_FILE,
     signingKeyFile: e.HOOKPOST_SIGNING_KEY_FILE?.[0],
     signingKeyFiles: e.HOOKPOST_SIGNING_KEY_FILE ?? Object.freeze([]),
     allowHttp: e.HOOKPOST_ALLOW_HTTP ?? local,
@@ -333,4 +445,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     attemptLogMaxAgeMs: e.HOOKPOST_ATTEMPT_LOG_MAX_AGE,
     localMode: local,
   });
+}
+
+/** The configured tokens, or local mode's dev token (every project) when none is. */
+function tokensOf(fromVariable: ApiToken[] | undefined, fromFile: ApiToken[] | undefined, local: boolean): ApiToken[] {
+  const tokens = [...(fromVariable ?? []), ...(fromFile ?? [])];
+  return tokens.length === 0 && local ? [apiToken(LOCAL_DEV_TOKEN)] : tokens;
 }

@@ -31,6 +31,12 @@ export const ErrorCode = {
   UNAUTHORIZED: 'HOOKPOST_ERR_UNAUTHORIZED',
   /** A destination URL or address is not allowed by configuration. */
   DESTINATION_REFUSED: 'HOOKPOST_ERR_DESTINATION_REFUSED',
+  /** The encryption key file (HOOKPOST_ENCRYPTION_KEY_FILE) is missing, unreadable or holds no valid key. */
+  ENCRYPTION_KEY_INVALID: 'HOOKPOST_ERR_ENCRYPTION_KEY_INVALID',
+  /** A stored secret cannot be decrypted: unknown key id, tampered, or copied from another record. */
+  SECRET_UNREADABLE: 'HOOKPOST_ERR_SECRET_UNREADABLE',
+  /** The API token is valid but not allowed to change this project. */
+  FORBIDDEN: 'HOOKPOST_ERR_FORBIDDEN',
   /** Redis could not be reached. */
   REDIS_UNAVAILABLE: 'HOOKPOST_ERR_REDIS_UNAVAILABLE',
 } as const;

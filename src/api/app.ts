@@ -9,9 +9,10 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { ErrorCode, HookpostError } from '../errors.js';
 import type { Registry } from '../registry/store.js';
 import type { WebhookTestStore } from '../registry/webhook-tests.js';
-import { createTokenCheck } from './auth.js';
+import { type ConfiguredToken, createTokenAuthenticator } from './auth.js';
 import { toHttpError } from './http-errors.js';
 import { type JsonSchema, type OpenApiDocument, type OpenApiPaths, buildOpenApiDocument } from './openapi.js';
+import { registerProjectScope } from './project-scope.js';
 import { registerBodyParsing, requestLogView } from './request-handling.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
@@ -42,8 +43,8 @@ export interface PublicSigningKey {
 }
 
 export interface ApiDeps {
-  /** Accepted API tokens; at least one. */
-  readonly apiTokens: readonly string[];
+  /** Accepted API tokens, at least one; a plain string may touch every project (see project-scope.ts). */
+  readonly apiTokens: readonly ConfiguredToken[];
   /** Accept `http://` webhook URLs. */
   readonly allowHttp: boolean;
   readonly registry: Registry;
@@ -102,6 +103,20 @@ export interface BuildAppOptions {
   readonly bodyLimitBytes?: number;
 }
 
+/** One route as registered: method, path (Fastify syntax, `:param`) and its config. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route of an app built by buildApp, HEAD routes included (tests enumerate them). */
+export function routesOf(app: FastifyInstance): readonly RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
 /** Builds the API without listening; the caller calls `listen` (or `inject` in tests) and `close`. */
 export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyInstance {
   if (deps.apiTokens.length === 0) {
@@ -118,8 +133,14 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   }) as unknown as FastifyInstance;
 
   registerBodyParsing(app);
+  const routeTable: RouteEntry[] = [];
+  routeTables.set(app, routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routeTable.push({ method, url: route.url, config: { ...(route.config ?? {}) } });
+  });
 
-  const checkToken = createTokenCheck(deps.apiTokens);
+  const authenticate = createTokenAuthenticator(deps.apiTokens);
   const modules = [...DEFAULT_ROUTE_MODULES, ...(options.routes ?? [])];
   let document: OpenApiDocument | undefined;
   const ctx: RouteContext = {
@@ -141,14 +162,16 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.routeOptions.config?.public === true) return;
-    const problem = checkToken(request.headers.authorization);
-    if (problem !== null) {
+    const result = authenticate(request.headers.authorization);
+    if (!result.ok) {
       return reply
         .code(401)
         .header('www-authenticate', isUp42(request) ? 'Bearer' : 'Token')
-        .send(errorBody(request, 401, problem));
+        .send(errorBody(request, 401, result.problem));
     }
+    request.tokenGrant = result.grant;
   });
+  registerProjectScope(app, errorBody);
 
   app.setErrorHandler((err, request, reply) => {
     const { statusCode, message } = toHttpError(err, bodyLimitBytes);

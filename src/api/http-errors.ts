@@ -14,6 +14,7 @@ export interface HttpError {
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.VALIDATION]: 400,
   [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.NAME_TAKEN]: 409,
 };

@@ -5,10 +5,21 @@ export {
   type ApiDeps,
   type BuildAppOptions,
   type PublicSigningKey,
+  routesOf,
   type RouteContext,
+  type RouteEntry,
   type RouteModule,
 } from './app.js';
-export { AUTH_SCHEMES, createTokenCheck, type TokenCheck } from './auth.js';
+export {
+  AUTH_SCHEMES,
+  createTokenAuthenticator,
+  createTokenCheck,
+  type Authentication,
+  type ConfiguredToken,
+  type TokenCheck,
+  type TokenGrant,
+} from './auth.js';
+export { grantedProjects, PROJECT_PARAMETERS, projectParameterOf } from './project-scope.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiPaths } from './openapi.js';
 export { createApiSchemas, LIMITS, RESERVED_HEADER_KEYS, type ApiSchemas } from './schemas.js';
 export { toWebhookDetail, type WebhookDetailView } from './views.js';

@@ -68,6 +68,16 @@ const refuseWith =
 const nameRule = `must be 1-${LIMITS.nameMaxChars} characters of a-z, 0-9 and -, starting with a letter or digit`;
 
 /** A UbiOps-style name (webhooks, projects, UP42 workspaces). */
+/**
+ * The exfiltration guard's opt-out: a `url` on another origin that keeps stored protected header
+ * values or the secret without re-sending them is refused unless this is true.
+ */
+export const keepSecretsSchema = z.boolean().optional().meta({
+  description:
+    'Extension: true allows moving url to another origin (scheme, host, port) while keeping the stored protected ' +
+    'header values and secret without re-sending them; without it such a change is refused (400)',
+});
+
 export const nameSchema = z
   .string()
   .min(1, nameRule)
@@ -305,6 +315,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
       retry: z.boolean().optional(),
       include_result: z.boolean().optional(),
       secret: secretSchema.optional(),
+      keep_secrets: keepSecretsSchema,
     })
     .superRefine(oneEventForm(false))
     .superRefine(eventsFitObjectType);

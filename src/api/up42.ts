@@ -8,7 +8,7 @@ import { ErrorCode, HookpostError } from '../errors.js';
 import { ALL_EVENTS, OBJECT_TYPES, type Webhook, type WebhookEvent, isProjectWide } from '../registry/model.js';
 import { WEBHOOK_TEST_STATUSES } from '../registry/webhook-tests.js';
 import { type JsonSchema, toJsonSchema } from './openapi.js';
-import { LIMITS, eventSchema, nameSchema, secretSchema, text, urlSchema } from './schemas.js';
+import { LIMITS, eventSchema, keepSecretsSchema, nameSchema, secretSchema, text, urlSchema } from './schemas.js';
 
 /** The value of a route's `config.surface` for UP42 routes: errors then use the UP42 envelope. */
 export const UP42_SURFACE = 'up42';
@@ -138,6 +138,7 @@ export function createUp42Schemas({ allowHttp }: Up42SchemaOptions) {
     events: eventsSchema,
     active: z.boolean(),
     secret: secretSchema.optional(),
+    keep_secrets: keepSecretsSchema,
   });
 
   const iso = z.iso.datetime();

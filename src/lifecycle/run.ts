@@ -17,12 +17,19 @@ import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
 import { createEngine } from '../queue/engine.js';
 import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
+import {
+  type SecretsCipher,
+  createSecretsCipher,
+  loadEncryptionKeys,
+  LOCAL_ENCRYPTION_KEY_FILE_NAME,
+  loadOrCreateLocalEncryptionKeys,
+} from '../registry/index.js';
 import { loadOrCreateLocalKey, loadSigningKeys } from '../signing/index.js';
 import { REDIS_INSTALL_HINT, chooseLocalRedis, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
 import { buildHealthApp } from './health-app.js';
 import { keyFileExposure } from './key-file-permissions.js';
 import { probeRedis } from './redis-probe.js';
-import { createServices } from './services.js';
+import { type Services, createServices } from './services.js';
 import { type Closable, closeAll, handleShutdown } from './shutdown.js';
 
 export type Role = 'api' | 'worker' | 'local';
@@ -52,6 +59,55 @@ function warnIfExposed(path: string, logger: Logger): void {
   logger.warn(
     { file: path, mode: exposure.mode, readableBy: exposure.readableBy, fix: `chmod 600 ${path}` },
     'signing key file is readable by other users: chmod 600 it',
+  );
+}
+
+/** The secrets-at-rest cipher: the configured key file, or in local mode a generated key in HOOKPOST_DATA_DIR. */
+function loadCipher(config: Config, logger: Logger): SecretsCipher {
+  if (config.encryptionKeyFile) {
+    const keys = loadEncryptionKeys(config.encryptionKeyFile);
+    logger.info({ currentKeyId: keys[0]?.id, keys: keys.length }, 'encryption keys loaded');
+    return createSecretsCipher(keys);
+  }
+  const local = loadOrCreateLocalEncryptionKeys(config.dataDir);
+  logger.info(
+    { path: local.path, created: local.created },
+    local.created ? 'generated a local encryption key' : 'using the local encryption key',
+  );
+  return createSecretsCipher(local.keys);
+}
+
+/** The API as the api and local processes serve it: every route module, on the process's services. */
+export function buildProcessApp(services: Services): FastifyInstance {
+  const { config, logger } = services;
+  return buildApp(
+    {
+      apiTokens: config.apiTokens,
+      allowHttp: config.allowHttp,
+      registry: services.registry,
+      webhookTests: services.webhookTests,
+      enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
+      publicKey: services.publicKey,
+      publicKeys: services.publicKeys,
+      checkReady: services.checkReady,
+      metricsRegistry: services.metricsRegistry,
+      logger,
+    },
+    {
+      routes: [
+        deadLetterRoutes({
+          deadLetters: services.deadLetters,
+          redrive: (project, deliveryId) => redriveDeadLetter(services, project, deliveryId),
+        }),
+        deliveryRoutes({
+          attempts: services.attempts,
+          deadLetters: services.deadLetters,
+          redeliver: (project, deliveryId) => redeliver(services, project, deliveryId),
+          redriveDeadLetters: (project, filter) => redriveDeadLetters(services, project, filter),
+        }),
+        uiRoutes(),
+      ],
+    },
   );
 }
 
@@ -124,46 +180,20 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   if (role === 'local') ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
 
   let keys: KeyObject[];
+  let cipher: SecretsCipher;
   try {
     keys = loadKeys(config, logger);
+    cipher = loadCipher(config, logger);
   } catch (err) {
     await closeAll(components, 10_000, logger);
     die(err instanceof HookpostError ? `${err.message} (${err.code})` : String(err));
   }
-  const services = createServices(config, logger, keys);
+  const services = createServices(config, logger, keys, cipher);
   components.push({ name: 'services', close: () => services.close() });
 
   // Serve /readyz before the engine waits for Redis, so a Redis that cannot be used shows there.
   if (role === 'api' || role === 'local') {
-    const app = buildApp(
-      {
-        apiTokens: config.apiTokens,
-        allowHttp: config.allowHttp,
-        registry: services.registry,
-        webhookTests: services.webhookTests,
-        enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
-        publicKey: services.publicKey,
-        publicKeys: services.publicKeys,
-        checkReady: services.checkReady,
-        metricsRegistry: services.metricsRegistry,
-        logger,
-      },
-      {
-        routes: [
-          deadLetterRoutes({
-            deadLetters: services.deadLetters,
-            redrive: (project, deliveryId) => redriveDeadLetter(services, project, deliveryId),
-          }),
-          deliveryRoutes({
-            attempts: services.attempts,
-            deadLetters: services.deadLetters,
-            redeliver: (project, deliveryId) => redeliver(services, project, deliveryId),
-            redriveDeadLetters: (project, filter) => redriveDeadLetters(services, project, filter),
-          }),
-          uiRoutes(),
-        ],
-      },
-    );
+    const app = buildProcessApp(services);
     await listen(app, config.apiHost, config.apiPort, 'HOOKPOST_API_PORT', components, logger);
     components.push({ name: 'api', close: () => app.close() });
   } else {
@@ -185,7 +215,7 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
 function localBanner(config: Config, redis: LocalRedis): string {
   const shownHost = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
   const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${config.apiPort}`;
-  const token = config.apiTokens[0] === LOCAL_DEV_TOKEN ? LOCAL_DEV_TOKEN : '<your HOOKPOST_API_TOKENS>';
+  const token = config.apiTokens[0]?.reveal() === LOCAL_DEV_TOKEN ? LOCAL_DEV_TOKEN : '<your HOOKPOST_API_TOKENS>';
   const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.apiHost);
   const listening = loopbackOnly
     ? `${config.apiHost} only (this machine; set HOOKPOST_API_HOST to listen elsewhere)`
@@ -207,6 +237,7 @@ function localBanner(config: Config, redis: LocalRedis): string {
     `  public key   ${base}/v2.1/signing-key`,
     `  metrics      ${base}/metrics   health ${base}/healthz, ${base}/readyz`,
     `  signing key  ${config.signingKeyFile ?? resolve(config.dataDir, 'signing-key.pem')}`,
+    `  secrets key  ${config.encryptionKeyFile ?? resolve(config.dataDir, LOCAL_ENCRYPTION_KEY_FILE_NAME)}   (encrypts protected header values and secrets in Redis)`,
     `  Redis        ${redisLine}`,
     `               prefix ${config.prefix}, events queue ${config.prefix}:${config.eventsQueue}`,
     '',

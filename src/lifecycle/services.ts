@@ -18,6 +18,7 @@ import { DELIVERIES_QUEUE, type DeliveriesJobData } from '../queue/jobs.js';
 import {
   type Keys,
   type Registry,
+  type SecretsCipher,
   type WebhookTestStore,
   createKeys,
   createRegistry,
@@ -31,6 +32,8 @@ export interface Services {
   readonly keys: Keys;
   /** Commands connection: registry, webhook tests, dead letters. */
   readonly redis: Redis;
+  /** Encrypts protected header values and secrets at rest; the registry and webhook tests use it. */
+  readonly cipher: SecretsCipher;
   readonly registry: Registry;
   readonly webhookTests: WebhookTestStore;
   readonly deadLetters: DeadLetterStore;
@@ -51,7 +54,12 @@ export interface Services {
 }
 
 /** `signingKeys`: one key, or several with the signing one first. */
-export function createServices(config: Config, logger: Logger, signingKeys: KeyObject | readonly KeyObject[]): Services {
+export function createServices(
+  config: Config,
+  logger: Logger,
+  signingKeys: KeyObject | readonly KeyObject[],
+  cipher: SecretsCipher,
+): Services {
   const keys = createKeys(config.prefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const queueConnection = bullConnection(config.redisUrl);
@@ -71,8 +79,9 @@ export function createServices(config: Config, logger: Logger, signingKeys: KeyO
     logger,
     keys,
     redis,
-    registry: createRegistry({ redis, keys }),
-    webhookTests: createWebhookTestStore({ redis, keys }),
+    cipher,
+    registry: createRegistry({ redis, keys, cipher }),
+    webhookTests: createWebhookTestStore({ redis, keys, cipher }),
     deadLetters: createDeadLetterStore({ redis, keys }),
     attempts: createAttemptLogReader({ redis, keys }),
     signer,

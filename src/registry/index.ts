@@ -4,7 +4,21 @@ export * from './model.js';
 export { parseRegistryNotice, type RegistryNotice, type RegistryObject } from './notice.js';
 export { SECRET_LIMITS, assertValidSecret, nextSecrets, secretsEqual } from './secrets.js';
 export {
+  createSecretsCipher,
+  ENCRYPTION_KEY_BYTES,
+  encryptionKeyId,
+  isEncrypted,
+  LOCAL_ENCRYPTION_KEY_FILE_NAME,
+  loadEncryptionKeys,
+  loadOrCreateLocalEncryptionKeys,
+  parseEncryptionKeys,
+  type EncryptionKey,
+  type SecretsCipher,
+} from './secrets-cipher.js';
+export {
   createRegistry,
+  reencryptWebhooks,
+  type ReencryptCounts,
   WEBHOOK_DEFAULTS,
   type Registry,
   type RegistryOptions,
@@ -16,6 +30,7 @@ export {
 } from './store.js';
 export {
   createWebhookTestStore,
+  reencryptWebhookTests,
   TEST_OBJECT_NAMES,
   WEBHOOK_TEST_STATUSES,
   WEBHOOK_TEST_TTL_SECONDS,

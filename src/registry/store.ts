@@ -17,6 +17,11 @@
  * increments the version and publishes the change notice, so a crash never leaves them disagreeing.
  * Updates and deletes are optimistic: the script applies only if the record is still the one read.
  *
+ * Protected header values and secrets are encrypted in Redis (see secrets-cipher.ts) with the
+ * webhook id as associated data: `seal` runs on every write, `open` on every read, so every reader
+ * (API, matcher, webhook tests, delivery) gets plaintext in memory only. Plaintext values of earlier
+ * versions read as is and are encrypted on the record's next write or by `reencryptWebhooks`.
+ *
  * Older records migrate on read: a record without `events` reads as `events: [event]`, one without
  * `secret` as `secret: null`, one without timestamps as described at `normalize`. Their index
  * entries are already the ones a one-event webhook has, so nothing needs rewriting; the record is
@@ -41,6 +46,7 @@ import {
 import { type RegistryObject, encodeNoticeObjects, encodeNoticeProjects } from './notice.js';
 import { defineScript, runScript } from './scripts.js';
 import { nextSecrets } from './secrets.js';
+import { type SecretsCipher, isEncrypted } from './secrets-cipher.js';
 
 /** Defaults of the optional fields of a webhook (seeds/000_*, `webhooks_create`). */
 export const WEBHOOK_DEFAULTS = Object.freeze({
@@ -122,6 +128,12 @@ export interface WebhookPatch {
   readonly retry?: boolean;
   readonly include_result?: boolean;
   readonly secret?: string | null;
+  /**
+   * The exfiltration guard: a `url` on another origin (scheme, host, port) that keeps stored
+   * protected header values or the secret without re-sending them is refused (VALIDATION) unless
+   * this is true.
+   */
+  readonly keep_secrets?: boolean;
 }
 
 /** List filters; all given filters must hold. */
@@ -172,6 +184,12 @@ export interface Registry {
 export interface RegistryOptions {
   readonly redis: Redis;
   readonly keys: Keys;
+  /**
+   * Encrypts protected header values and secrets on write and decrypts them on read. Every process
+   * passes one (src/lifecycle/services.ts); without it values are written in plaintext and an
+   * encrypted value read throws SECRET_UNREADABLE (tests and tools that seed legacy records only).
+   */
+  readonly cipher?: SecretsCipher;
 }
 
 // Every script: KEYS[1] names, KEYS[2] record, KEYS[3] version, then index sets. The notice is
@@ -296,6 +314,87 @@ function mergeHeaders(stored: readonly WebhookHeader[], patch: readonly WebhookH
   });
 }
 
+/** `scheme://host:port` of a URL (default ports made explicit), or the URL itself when it does not parse. */
+function originOf(url: string): string {
+  try {
+    const u = new URL(url);
+    const port = u.port === '' ? (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '') : u.port;
+    return `${u.protocol}//${u.hostname}:${port}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Refuses a patch that moves the webhook to another origin while keeping stored protected header
+ * values or the secret without re-sending them (a token holder could otherwise point the webhook at
+ * their own server and collect them), unless it says `keep_secrets: true`.
+ */
+function guardRetarget(old: Webhook, patch: WebhookPatch): void {
+  if (patch.url === undefined || patch.keep_secrets === true || originOf(patch.url) === originOf(old.url)) return;
+  const kept: string[] = [];
+  const keptHeaders =
+    patch.headers === undefined
+      ? old.headers.filter((h) => h.protected).map((h) => h.key)
+      : patch.headers.filter((h) => h.protected === true && (h.value === null || h.value === undefined)).map((h) => h.key);
+  if (keptHeaders.length > 0) kept.push(`the values of the protected headers ${keptHeaders.join(', ')} (field headers)`);
+  if (old.secret !== null && (patch.secret === null || patch.secret === undefined)) kept.push('the secret (field secret)');
+  if (kept.length === 0) return;
+  throw new HookpostError(
+    ErrorCode.VALIDATION,
+    `url: moves the webhook to another origin (${originOf(patch.url)}) while keeping ${kept.join(' and ')} without re-sending them; ` +
+      're-send the values in this request, or set "keep_secrets": true to send the stored ones to the new origin',
+  );
+}
+
+/** Associated data of a webhook's encrypted values: they decrypt only in their own record. */
+const webhookContext = (id: string) => `webhook:${id}`;
+
+/** A cipher's place when none is given: plaintext out, and a loud failure on an encrypted value. */
+const PLAINTEXT: SecretsCipher = {
+  currentKeyId: 'plaintext',
+  encrypt: (plaintext) => plaintext,
+  decrypt(stored, context) {
+    if (!isEncrypted(stored)) return stored;
+    throw new HookpostError(
+      ErrorCode.SECRET_UNREADABLE,
+      `a stored secret of ${context} is encrypted, but no encryption key is configured (HOOKPOST_ENCRYPTION_KEY_FILE)`,
+    );
+  },
+  isCurrent: () => false,
+};
+
+/** Applies `transform` to every protected header value and secret of a record. */
+function mapSecrets(w: Webhook, transform: (value: string) => string): Webhook {
+  const { secret } = w;
+  return {
+    ...w,
+    headers: w.headers.map((h) => (h.protected ? { ...h, value: transform(h.value) } : h)),
+    secret:
+      secret === null
+        ? null
+        : {
+            ...secret,
+            current: transform(secret.current),
+            previous: typeof secret.previous === 'string' ? transform(secret.previous) : null,
+          },
+  };
+}
+
+/** The record as written to Redis: protected header values and secrets encrypted. */
+const sealWebhook = (cipher: SecretsCipher, w: Webhook): Webhook =>
+  mapSecrets(w, (value) => cipher.encrypt(value, webhookContext(w.id)));
+
+/** The record as used in memory: protected header values and secrets decrypted. */
+const openWebhook = (cipher: SecretsCipher, w: Webhook): Webhook =>
+  mapSecrets(w, (value) => cipher.decrypt(value, webhookContext(w.id)));
+
+/** Every stored secret value of a record, as stored. */
+const storedSecretsOf = (w: Webhook): string[] => [
+  ...w.headers.filter((h) => h.protected).map((h) => h.value),
+  ...(w.secret === null ? [] : [w.secret.current, ...(w.secret.previous ? [w.secret.previous] : [])]),
+];
+
 /**
  * A record as read. Records written by earlier versions (or other tools) may lack `events`,
  * `secret` and the timestamps; object fields absent read as null (project-wide).
@@ -323,8 +422,9 @@ function nextUpdatedAt(previous: string, nowMs: number): string {
 }
 
 /** Creates the registry store on an ioredis connection (a regular, non-subscriber one). */
-export function createRegistry({ redis, keys }: RegistryOptions): Registry {
+export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOptions): Registry {
   const channel = keys.registryChannel();
+  const seal = (w: Webhook) => sealWebhook(cipher, w);
 
   /** The index sets a webhook is in: one per event, on its object or on its project. */
   const indexKeysOf = (w: Webhook): string[] =>
@@ -388,7 +488,7 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
 
   const readRecord = async (json: string | null): Promise<Webhook | null> => {
     const record = parseRecord(json);
-    return record === null ? null : normalize(record);
+    return record === null ? null : openWebhook(cipher, await normalize(record));
   };
 
   const get = async (project: string, name: string): Promise<Webhook | null> =>
@@ -434,6 +534,8 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
       given?.field ?? (old.events.length === 1 ? 'event' : 'events'),
     );
     const updatedAt = nextUpdatedAt(old.updated_at, nowMs);
+    const secret = nextSecrets(old.secret, patch.secret, updatedAt);
+    const moved = patch.url !== undefined && originOf(patch.url) !== originOf(old.url);
     return {
       ...old,
       ...scope,
@@ -448,7 +550,8 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
       enabled: patch.enabled ?? old.enabled,
       retry: patch.retry ?? old.retry,
       include_result: patch.include_result ?? old.include_result,
-      secret: nextSecrets(old.secret, patch.secret, updatedAt),
+      // A receiver on another origin never knew the replaced secret: no overlap signature goes there.
+      secret: moved && secret !== null && secret !== old.secret ? { current: secret.current, previous: null, rotatedAt: null } : secret,
       updated_at: updatedAt,
     };
   };
@@ -459,7 +562,8 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await locate(project, key);
       if (current === null) throw new HookpostError(ErrorCode.NOT_FOUND, `webhook "${key}" not found`);
-      const old = await normalize(JSON.parse(current.json) as StoredWebhook);
+      const old = openWebhook(cipher, await normalize(JSON.parse(current.json) as StoredWebhook));
+      guardRetarget(old, patch);
       const next = applyPatch(old, patch, Date.now());
       const oldIndex = indexKeysOf(old);
       const result = await runScript(
@@ -471,7 +575,7 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
           next.name,
           old.id,
           current.json,
-          JSON.stringify(next),
+          JSON.stringify(seal(next)),
           channel,
           encodeNoticeObjects([...objectsOf(old), ...objectsOf(next)]),
           encodeNoticeProjects([...projectsOf(old), ...projectsOf(next)]),
@@ -541,7 +645,7 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
         [
           webhook.name,
           webhook.id,
-          JSON.stringify(webhook),
+          JSON.stringify(seal(webhook)),
           channel,
           encodeNoticeObjects(objectsOf(webhook)),
           encodeNoticeProjects(projectsOf(webhook)),
@@ -589,4 +693,72 @@ export function createRegistry({ redis, keys }: RegistryOptions): Registry {
       return fetchRecords(project, ids);
     },
   };
+}
+
+/** What `reencryptWebhooks` did, by record. */
+export interface ReencryptCounts {
+  /** Records read. */
+  readonly scanned: number;
+  /** Records rewritten: some value was plaintext or under an older key. */
+  readonly rewritten: number;
+  /** Records already entirely under the current key (or without secrets). */
+  readonly current: number;
+  /** Records that could not be decrypted (a key missing from the file): left as they were. */
+  readonly unreadable: number;
+}
+
+// KEYS: the record. ARGV: expected json, new json. 1: written; 0: changed meanwhile (read again).
+const REWRITE = defineScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`);
+
+/**
+ * Re-encrypts every webhook record under the cipher's current key: plaintext values (records of
+ * earlier versions) are encrypted, values under older keys moved to the current one. Idempotent;
+ * the content and `updated_at` do not change, so nothing is notified. Safe beside running
+ * processes: each record is swapped only if unchanged since read (else read again).
+ */
+export async function reencryptWebhooks(
+  { redis, keys, cipher }: Required<Pick<RegistryOptions, 'redis' | 'keys' | 'cipher'>>,
+  log: (err: unknown, key: string) => void = () => {},
+): Promise<ReencryptCounts> {
+  const counts = { scanned: 0, rewritten: 0, current: 0, unreadable: 0 };
+  // `*` is kept as is by the key builder's escaping, so this is the glob of every record key.
+  const pattern = keys.webhook('*', '*');
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+    cursor = next;
+    for (const key of found) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const json = await redis.get(key);
+        if (json === null) break;
+        if (attempt === 0) counts.scanned++;
+        const stored = JSON.parse(json) as Webhook;
+        const values = storedSecretsOf({ ...stored, headers: stored.headers ?? [], secret: stored.secret ?? null });
+        if (values.every((v) => cipher.isCurrent(v))) {
+          counts.current++;
+          break;
+        }
+        let sealed: string;
+        try {
+          const plain = mapSecrets({ ...stored, headers: stored.headers ?? [], secret: stored.secret ?? null }, (v) =>
+            cipher.decrypt(v, webhookContext(stored.id)),
+          );
+          sealed = JSON.stringify({ ...stored, ...sealWebhook(cipher, plain) });
+        } catch (err) {
+          counts.unreadable++;
+          log(err, key);
+          break;
+        }
+        if ((await runScript(redis, REWRITE, [key], [json, sealed])) === 1) {
+          counts.rewritten++;
+          break;
+        }
+      }
+    }
+  } while (cursor !== '0');
+  return counts;
 }

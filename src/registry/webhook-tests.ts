@@ -5,6 +5,10 @@
  * `status`, `error_message` (absent when null) and `config`, the tested configuration as JSON, for
  * the worker that sends it. Job data carries only the project and the test id.
  *
+ * The header values of a test of a configuration are stored encrypted (secrets-cipher.ts, the test
+ * id as associated data), and the whole `config` is deleted as soon as the test settles (completed
+ * or failed): only its status and error stay readable for the day.
+ *
  * A stored webhook's test keeps only a reference (`webhookId`) and no header value or secret: the
  * worker's `getConfig` reads the webhook then and sends with its current URL, headers, timeout,
  * retry, include_result and secret, like any delivery.
@@ -22,6 +26,7 @@ import {
   objectTypeOf,
 } from './model.js';
 import { defineScript, runScript } from './scripts.js';
+import { type SecretsCipher, isEncrypted } from './secrets-cipher.js';
 import { type WebhookHeaderInput, createRegistry } from './store.js';
 
 /** How long a test stays readable, in seconds (one day). */
@@ -108,7 +113,10 @@ export interface WebhookTestStore {
    * is finished as failed and null is returned.
    */
   getConfig(project: string, id: string): Promise<WebhookTestConfig | null>;
-  /** Records the outcome, keeping the expiry; false when the test is unknown or expired. */
+  /**
+   * Records the outcome, keeping the expiry, and deletes the stored configuration (header values
+   * included); false when the test is unknown or expired.
+   */
   finish(
     project: string,
     id: string,
@@ -120,13 +128,17 @@ export interface WebhookTestStore {
 export interface WebhookTestStoreOptions {
   readonly redis: Redis;
   readonly keys: Keys;
+  /** Encrypts stored header values (and is passed to the registry); see RegistryOptions.cipher. */
+  readonly cipher?: SecretsCipher;
 }
 
 // KEYS: test. ARGV: status, has error ('1'/'0'), error message. HSET on an existing key keeps its TTL;
-// the EXISTS check keeps an expired test from coming back without one.
+// the EXISTS check keeps an expired test from coming back without one. The config (header values)
+// is not needed once settled.
 const FINISH = defineScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
+redis.call('HDEL', KEYS[1], 'config')
 if ARGV[2] == '1' then
   redis.call('HSET', KEYS[1], 'error_message', ARGV[3])
 else
@@ -138,14 +150,31 @@ return 1
 const isStatus = (value: string | undefined): value is WebhookTestStatus =>
   (WEBHOOK_TEST_STATUSES as readonly (string | undefined)[]).includes(value);
 
-export function createWebhookTestStore({ redis, keys }: WebhookTestStoreOptions): WebhookTestStore {
-  const registry = createRegistry({ redis, keys });
+/** Associated data of a test's encrypted header values. */
+const testContext = (id: string) => `webhook-test:${id}`;
+
+/** The config with every header value transformed (a test's headers are all kept private). */
+const mapHeaderValues = (config: StoredTestConfig, transform: (value: string) => string): StoredTestConfig => ({
+  ...config,
+  headers: config.headers.map((h) => ({ ...h, value: transform(h.value) })),
+});
+
+export function createWebhookTestStore({ redis, keys, cipher }: WebhookTestStoreOptions): WebhookTestStore {
+  const registry = createRegistry({ redis, keys, cipher });
+  const seal = (config: StoredTestConfig) =>
+    cipher === undefined ? config : mapHeaderValues(config, (v) => cipher.encrypt(v, testContext(config.id)));
+  const open = (config: StoredTestConfig) =>
+    mapHeaderValues(config, (v) => {
+      if (cipher !== undefined) return cipher.decrypt(v, testContext(config.id));
+      if (isEncrypted(v)) throw new Error(`webhook test ${config.id} has encrypted headers and no encryption key is configured`);
+      return v;
+    });
 
   const store = async (configs: readonly StoredTestConfig[]): Promise<void> => {
     const tx = redis.multi();
     for (const config of configs) {
       const key = keys.webhookTest(config.project, config.id);
-      tx.hset(key, { status: 'pending', config: JSON.stringify(config) }).expire(key, WEBHOOK_TEST_TTL_SECONDS);
+      tx.hset(key, { status: 'pending', config: JSON.stringify(seal(config)) }).expire(key, WEBHOOK_TEST_TTL_SECONDS);
     }
     const replies = await tx.exec();
     const failed = replies?.find(([err]) => err !== null)?.[0];
@@ -216,7 +245,7 @@ export function createWebhookTestStore({ redis, keys }: WebhookTestStoreOptions)
     async getConfig(project, id) {
       const json = await redis.hget(keys.webhookTest(project, id), 'config');
       if (json === null) return null;
-      const config = JSON.parse(json) as StoredTestConfig;
+      const config = open(JSON.parse(json) as StoredTestConfig);
       if (config.webhookId === undefined) return { ...config, secret: null };
       const webhook = await registry.getById(project, config.webhookId);
       if (webhook === null) {
@@ -236,4 +265,50 @@ export function createWebhookTestStore({ redis, keys }: WebhookTestStoreOptions)
 
     finish,
   };
+}
+
+// KEYS: test. ARGV: expected config, new config. 1: written; 0: changed or settled meanwhile.
+const REWRITE_CONFIG = defineScript(`
+if redis.call('HGET', KEYS[1], 'config') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'config', ARGV[2])
+return 1
+`);
+
+/**
+ * Re-encrypts the header values of every pending webhook test under the current key (settled
+ * tests keep none). Counts as `reencryptWebhooks`; a test settled meanwhile is simply skipped.
+ */
+export async function reencryptWebhookTests(
+  { redis, keys, cipher }: Required<WebhookTestStoreOptions>,
+  log: (err: unknown, key: string) => void = () => {},
+): Promise<{ scanned: number; rewritten: number; current: number; unreadable: number }> {
+  const counts = { scanned: 0, rewritten: 0, current: 0, unreadable: 0 };
+  const pattern = keys.webhookTest('*', '*');
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+    cursor = next;
+    for (const key of found) {
+      const json = await redis.hget(key, 'config');
+      if (json === null) continue;
+      counts.scanned++;
+      const config = JSON.parse(json) as StoredTestConfig;
+      if (config.headers.every((h) => cipher.isCurrent(h.value))) {
+        counts.current++;
+        continue;
+      }
+      let sealed: string;
+      try {
+        const context = testContext(config.id);
+        sealed = JSON.stringify(mapHeaderValues(config, (v) => cipher.encrypt(cipher.decrypt(v, context), context)));
+      } catch (err) {
+        counts.unreadable++;
+        log(err, key);
+        continue;
+      }
+      // 0: the test settled meanwhile, and its config is gone: nothing left to re-encrypt.
+      if ((await runScript(redis, REWRITE_CONFIG, [key], [json, sealed])) === 1) counts.rewritten++;
+    }
+  } while (cursor !== '0');
+  return counts;
 }

@@ -2,7 +2,7 @@
  * An in-process delivery engine on the real wiring (src/lifecycle/services.ts) with a test's own
  * prefix, a fresh signing key and loopback receivers allowed. Logs are kept in memory for assertions.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { afterEach, inject } from 'vitest';
@@ -11,7 +11,13 @@ import { type Producer, createProducer } from '../../src/events/index.js';
 import { createServices, type Services } from '../../src/lifecycle/services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { type Engine, createEngine } from '../../src/queue/engine.js';
-import type { Webhook, WebhookCreate } from '../../src/registry/index.js';
+import {
+  type EncryptionKey,
+  type Webhook,
+  type WebhookCreate,
+  createSecretsCipher,
+  encryptionKeyId,
+} from '../../src/registry/index.js';
 import { type VerifyResult, verify } from '../../src/signing/index.js';
 import type { RecordedRequest } from './receiver.js';
 import { uniquePrefix } from './redis.js';
@@ -38,13 +44,29 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-export async function startTestEngine(redisUrl: string, env: Record<string, string> = {}): Promise<TestEngine> {
+/** A fresh random key for secrets at rest. */
+export function testEncryptionKey(): EncryptionKey {
+  const key = randomBytes(32);
+  return { id: encryptionKeyId(key), key };
+}
+
+export interface TestEngineOptions {
+  /** The keys for secrets at rest, current first; default one fresh key. */
+  readonly encryptionKeys?: readonly EncryptionKey[];
+}
+
+export async function startTestEngine(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  options: TestEngineOptions = {},
+): Promise<TestEngine> {
   const config = loadConfig(
     {
       HOOKPOST_REDIS_URL: redisUrl,
       HOOKPOST_PREFIX: uniquePrefix('e'),
       HOOKPOST_API_TOKENS: 'test-token-0123456789',
       HOOKPOST_SIGNING_KEY_FILE: '/unused',
+      HOOKPOST_ENCRYPTION_KEY_FILE: '/unused',
       HOOKPOST_ALLOW_HTTP: 'true',
       HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
       HOOKPOST_RETRY_SCHEDULE: '100ms,200ms,300ms',
@@ -65,7 +87,8 @@ export async function startTestEngine(redisUrl: string, env: Record<string, stri
   });
   const logger = createLogger({ level: config.logLevel, destination });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const services = createServices(config, logger, privateKey);
+  const cipher = createSecretsCipher(options.encryptionKeys ?? [testEncryptionKey()]);
+  const services = createServices(config, logger, privateKey, cipher);
   const engine = createEngine(services);
   await engine.start();
   const producer = createProducer({ redis: redisUrl, prefix: config.prefix, queueName: config.eventsQueue });
@@ -192,8 +215,8 @@ export function useTestScope() {
     defer(cleanup: () => unknown) {
       cleanups.push(cleanup);
     },
-    async engine(env: Record<string, string> = {}): Promise<TestEngine> {
-      const t = await startTestEngine(inject('redisUrl'), env);
+    async engine(env: Record<string, string> = {}, options: TestEngineOptions = {}): Promise<TestEngine> {
+      const t = await startTestEngine(inject('redisUrl'), env, options);
       cleanups.push(() => t.close());
       return t;
     },

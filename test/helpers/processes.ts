@@ -3,7 +3,7 @@
  * kill, stop or restart them. `npm test` builds first.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,10 +57,22 @@ export async function workerEnv(
   };
 }
 
+/** A file with a fresh key for secrets at rest (HOOKPOST_ENCRYPTION_KEY_FILE). */
+export function writeEncryptionKey(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'hookpost-enc-')), 'encryption-key');
+  writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return path;
+}
+
+/**
+ * Spawns a built entrypoint. The api and worker roles get a fresh HOOKPOST_ENCRYPTION_KEY_FILE
+ * unless `env` sets the variable (to a path, or to '' to leave it unset).
+ */
 export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string, string>): ChildWorker {
   const script = join(root, 'dist', 'workers', `${role}.js`);
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
-  return spawnChild(process.execPath, [script], env);
+  const withKey = role === 'local' || 'HOOKPOST_ENCRYPTION_KEY_FILE' in env ? env : { ...env, HOOKPOST_ENCRYPTION_KEY_FILE: writeEncryptionKey() };
+  return spawnChild(process.execPath, [script], withKey);
 }
 
 /**

@@ -80,7 +80,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end }}
 
-{{/* Where the signing key is mounted; HOOKPOST_SIGNING_KEY_FILE points at the file inside. */}}
+{{/* Where the key files are mounted; HOOKPOST_SIGNING_KEY_FILE, HOOKPOST_ENCRYPTION_KEY_FILE (and HOOKPOST_API_TOKENS_FILE) point at files inside. */}}
 {{- define "hookpost.signingKeyDir" -}}
 /etc/hookpost/signing-key
 {{- end }}
@@ -103,6 +103,12 @@ message naming the value to fix.
 {{- end }}
 {{- if not .Values.secrets.apiTokens }}
 {{- fail "hookpost: set secrets.existingSecret (recommended) or secrets.apiTokens (a list of tokens of at least 16 characters)" }}
+{{- end }}
+{{- if not .Values.secrets.encryptionKey }}
+{{- fail "hookpost: set secrets.existingSecret (recommended) or secrets.encryptionKey (e.g. --set secrets.encryptionKey=$(openssl rand -base64 32))" }}
+{{- end }}
+{{- if .Values.secrets.apiTokensFileKey }}
+{{- fail "hookpost: secrets.apiTokensFileKey names a key of secrets.existingSecret; without one, put scoped entries (token=project1|project2) in secrets.apiTokens" }}
 {{- end }}
 {{- end }}
 {{- range .Values.secrets.additionalSigningKeyKeys }}
@@ -199,6 +205,12 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
       {{- range .Values.secrets.additionalSigningKeyKeys }}
       - key: {{ . }}
         path: published/{{ . }}
+      {{- end }}
+      - key: {{ .Values.secrets.encryptionKeyKey }}
+        path: encryption-key
+      {{- if .Values.secrets.apiTokensFileKey }}
+      - key: {{ .Values.secrets.apiTokensFileKey }}
+        path: api-tokens
       {{- end }}
 - name: tmp
   emptyDir:

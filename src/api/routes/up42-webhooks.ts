@@ -89,6 +89,8 @@ export const up42WebhookRoutes: RouteModule = {
         events: input.events,
         enabled: input.active,
         secret: input.secret ?? null,
+        // The SDK cannot send it: its users re-send the secret when they move the URL to another origin.
+        keep_secrets: input.keep_secrets,
       });
       request.log.info({ project: updated.project, webhook: updated.name, webhookId: updated.id }, 'webhook updated');
       return up42Data(toUp42Webhook(updated));

@@ -14,8 +14,9 @@ export const webhookEventRoutes: RouteModule = {
   name: 'webhook-events',
 
   register(app) {
-    app.get('/v2.1/webhooks/events', async () => EVENT_CATALOG);
-    app.get('/webhooks/events', { config: { surface: UP42_SURFACE } }, async () => up42Data(EVENT_CATALOG));
+    // The catalog is the same for every project: scoped tokens read it too.
+    app.get('/v2.1/webhooks/events', { config: { projectScope: 'none' } }, async () => EVENT_CATALOG);
+    app.get('/webhooks/events', { config: { surface: UP42_SURFACE, projectScope: 'none' } }, async () => up42Data(EVENT_CATALOG));
   },
 
   openapi() {

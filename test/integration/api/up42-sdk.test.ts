@@ -220,7 +220,9 @@ describe("UP42's SDK against the UP42-style surface", () => {
     // The secret is nowhere in test records, logs or answers.
     for (const test of tests) {
       const record = JSON.stringify(await t.services.redis.hgetall(t.services.keys.webhookTest(WORKSPACE, test.id)));
-      expect(record).toContain(id);
+      // Settled: only the status is left, the tested configuration is deleted.
+      expect(record).toContain('completed');
+      expect(record).not.toContain('config');
       expect(record).not.toContain(NEW_SECRET);
       expect(record).not.toContain(SECRET);
     }

@@ -147,6 +147,7 @@ describe('webhooks API', () => {
       include_result: true,
       enabled: false,
       url: 'https://elsewhere.example.com/x?y=1',
+      keep_secrets: true,
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({

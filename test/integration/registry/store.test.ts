@@ -385,7 +385,7 @@ describe('webhook registry store', () => {
     const listener = await listen(keys);
     try {
       await registry.create(P, base);
-      await registry.update(P, 'webhook-1', { url: 'https://elsewhere.example' });
+      await registry.update(P, 'webhook-1', { url: 'https://elsewhere.example', keep_secrets: true });
       await registry.update(P, 'webhook-1', { object_name: 'deployment-2' });
       await registry.remove(P, 'webhook-1');
       await expect(registry.create(P, { ...base, event: 'pipeline_request_failed' })).rejects.toThrow();

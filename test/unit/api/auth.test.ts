@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenCheck } from '../../../src/api/auth.js';
+import { createTokenAuthenticator, createTokenCheck } from '../../../src/api/auth.js';
 
 describe('createTokenCheck', () => {
   const check = createTokenCheck(['first-token-0123456789', 'second-token-0123456789']);
@@ -27,5 +27,24 @@ describe('createTokenCheck', () => {
       const problem = check(wrong);
       expect(problem).toBe('invalid API token');
     }
+  });
+});
+
+describe('createTokenAuthenticator', () => {
+  const authenticate = createTokenAuthenticator([
+    'every-project-0123456789',
+    { projects: ['alpha', 'beta'], reveal: () => 'scoped-token-0123456789' },
+    { projects: null, reveal: () => 'explicit-all-0123456789' },
+  ]);
+
+  it('returns the grant of the token that matched', () => {
+    expect(authenticate('Token every-project-0123456789')).toEqual({ ok: true, grant: { projects: null } });
+    expect(authenticate('Bearer explicit-all-0123456789')).toEqual({ ok: true, grant: { projects: null } });
+    const scoped = authenticate('Token scoped-token-0123456789');
+    expect(scoped.ok && [...(scoped.grant.projects ?? [])]).toEqual(['alpha', 'beta']);
+  });
+
+  it('refuses an unknown token without echoing it', () => {
+    expect(authenticate('Token scoped-token-012345678')).toEqual({ ok: false, problem: 'invalid API token' });
   });
 });

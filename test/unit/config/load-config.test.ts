@@ -11,7 +11,11 @@ import { ErrorCode, HookpostError } from '../../../src/errors.js';
 const required = {
   HOOKPOST_API_TOKENS: 'a-very-long-token-0001',
   HOOKPOST_SIGNING_KEY_FILE: '/run/secrets/signing-key.pem',
+  HOOKPOST_ENCRYPTION_KEY_FILE: '/run/secrets/encryption-key',
 };
+
+/** The configured tokens in clear, for assertions (the config itself never shows them). */
+const tokensOf = (config: { apiTokens: readonly { reveal(): string }[] }) => config.apiTokens.map((t) => t.reveal());
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -33,8 +37,8 @@ describe('loadConfig', () => {
       eventsQueue: 'events',
       apiPort: 8080,
       metricsPort: 9464,
-      apiTokens: ['a-very-long-token-0001'],
       signingKeyFile: '/run/secrets/signing-key.pem',
+      encryptionKeyFile: '/run/secrets/encryption-key',
       allowHttp: false,
       allowPrivateTargets: false,
       concurrency: 64,
@@ -44,6 +48,8 @@ describe('loadConfig', () => {
       lockDurationMs: 30_000,
       localMode: false,
     });
+    expect(tokensOf(config)).toEqual(['a-very-long-token-0001']);
+    expect(config.apiTokens[0]?.projects).toBeNull();
   });
 
   it('listens on 0.0.0.0 except in local mode (127.0.0.1); HOOKPOST_API_HOST always wins', () => {
@@ -90,7 +96,6 @@ describe('loadConfig', () => {
       eventsQueue: 'lifecycle',
       apiPort: 9000,
       metricsPort: 9100,
-      apiTokens: ['token-one-0123456789', 'token-two-0123456789'],
       allowHttp: true,
       allowPrivateTargets: true,
       concurrency: 200,
@@ -98,6 +103,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       shutdownTimeoutMs: 40_000,
     });
+    expect(tokensOf(config)).toEqual(['token-one-0123456789', 'token-two-0123456789']);
   });
 
   it('treats empty values as unset', () => {
@@ -134,10 +140,11 @@ describe('loadConfig', () => {
     expect(message).not.toContain('secret1');
   });
 
-  it('requires tokens and a signing key outside local mode', () => {
+  it('requires tokens, a signing key and an encryption key outside local mode', () => {
     const message = problemsOf({});
     expect(message).toContain('HOOKPOST_API_TOKENS: required');
     expect(message).toContain('HOOKPOST_SIGNING_KEY_FILE: required');
+    expect(message).toContain('HOOKPOST_ENCRYPTION_KEY_FILE: required');
   });
 
   it('takes several signing key files, comma-separated, the first signing (key rotation)', () => {
@@ -157,16 +164,21 @@ describe('loadConfig', () => {
     );
   });
 
-  it('a worker needs the signing key but no API tokens', () => {
-    expect(loadConfig({ HOOKPOST_SIGNING_KEY_FILE: '/k.pem' }, { role: 'worker' }).apiTokens).toEqual([]);
+  it('a worker needs the signing and encryption keys but no API tokens', () => {
+    const keys = { HOOKPOST_SIGNING_KEY_FILE: '/k.pem', HOOKPOST_ENCRYPTION_KEY_FILE: '/e.key' };
+    expect(loadConfig(keys, { role: 'worker' }).apiTokens).toEqual([]);
     expect(() => loadConfig({}, { role: 'worker' })).toThrow('HOOKPOST_SIGNING_KEY_FILE: required');
+    expect(() => loadConfig({ HOOKPOST_SIGNING_KEY_FILE: '/k.pem' }, { role: 'worker' })).toThrow(
+      'HOOKPOST_ENCRYPTION_KEY_FILE: required',
+    );
   });
 
   it('local mode fills in only what is not set', () => {
     const local = loadConfig({}, { role: 'local' });
+    expect(tokensOf(local)).toEqual([LOCAL_DEV_TOKEN]);
     expect(local).toMatchObject({
-      apiTokens: [LOCAL_DEV_TOKEN],
       signingKeyFile: undefined,
+      encryptionKeyFile: undefined,
       allowHttp: true,
       allowPrivateTargets: true,
       localMode: true,
@@ -177,7 +189,7 @@ describe('loadConfig', () => {
     );
     expect(explicit.allowHttp).toBe(false);
     expect(explicit.allowPrivateTargets).toBe(true);
-    expect(explicit.apiTokens).toEqual(['my-own-token-00000001']);
+    expect(tokensOf(explicit)).toEqual(['my-own-token-00000001']);
   });
 
   it('publishes the list of variables it reads', () => {

@@ -180,7 +180,9 @@ export function renderConfigMapData(values: Values, all: Map<string, string>): R
     const fromValues = /^\{\{\s*\.Values\.([\w.]+)\s*\|\s*quote\s*\}\}$/.exec(expression);
     if (quoted) data[name] = quoted[1] ?? '';
     else if (fromValues) data[name] = String(valueAt(values, fromValues[1] ?? ''));
-    else if (expression.includes('include "hookpost.signingKeyFiles"')) {
+    else if (/printf "%s\/([\w.-]+)" \(include "hookpost.signingKeyDir" \.\)/.test(expression)) {
+      data[name] = `${keyDir}/${/printf "%s\/([\w.-]+)"/.exec(expression)?.[1]}`;
+    } else if (expression.includes('include "hookpost.signingKeyFiles"')) {
       const extra = (valueAt(values, 'secrets.additionalSigningKeyKeys') ?? []) as string[];
       data[name] = [`${keyDir}/signing-key.pem`, ...extra.map((k) => `${keyDir}/published/${k}`)].join(',');
     }

@@ -98,12 +98,17 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
   };
   const podSpec = (deployment: Manifest) => (deployment.spec as { template: { spec: PodSpec } }).template.spec;
 
-  const inline = { secrets: { signingKey: TEST_KEY, apiTokens: ['token-one-0123456789', 'token-two-0123456789'] } };
+  const TEST_ENCRYPTION_KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+  const inline = {
+    secrets: { signingKey: TEST_KEY, encryptionKey: TEST_ENCRYPTION_KEY, apiTokens: ['token-one-0123456789', 'token-two-0123456789'] },
+  };
 
   it.each(chartFiles('examples', '.yaml'))('renders %s', (path) => {
     const values = readYaml(path) as Values;
     // An example without existingSecret passes the key with --set-file.
-    const withKey = namesExistingSecret(values) ? values : mergeValues(values, { secrets: { signingKey: TEST_KEY } });
+    const withKey = namesExistingSecret(values)
+      ? values
+      : mergeValues(values, { secrets: { signingKey: TEST_KEY, encryptionKey: TEST_ENCRYPTION_KEY } });
     const { manifests } = rendered(withKey as Values);
     expect(manifests.map((m) => m.kind)).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'Service']));
   });
@@ -219,6 +224,7 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
     ['credentials in redis.url beside redis.auth', { secrets: { existingSecret: 'hp' }, redis: { url: 'redis://:pw@redis:6379', auth: { existingSecret: 'pw' } } }, 'redis.url must not carry credentials'],
     ['no Secret at all', {}, 'set secrets.existingSecret (recommended) or secrets.signingKey'],
     ['a signing key but no tokens', { secrets: { signingKey: TEST_KEY } }, 'or secrets.apiTokens'],
+    ['no encryption key', { secrets: { signingKey: TEST_KEY, apiTokens: ['token-one-0123456789'] } }, 'or secrets.encryptionKey'],
     ['a grace period not above the shutdown timeout', { secrets: { existingSecret: 'hp' }, terminationGracePeriodSeconds: 35 }, 'must exceed config.shutdownTimeout'],
     ['an HPA whose max is below its min', { secrets: { existingSecret: 'hp' }, worker: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } } }, 'worker.autoscaling.maxReplicas must be at least minReplicas'],
     ['an HPA without targets', { secrets: { existingSecret: 'hp' }, api: { autoscaling: { enabled: true, targetCPUUtilizationPercentage: 0 } } }, 'api.autoscaling needs'],
@@ -235,12 +241,14 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
     });
     const files = find(manifests, 'ConfigMap', 'hookpost').data?.['HOOKPOST_SIGNING_KEY_FILE'];
     expect(files).toBe('/etc/hookpost/signing-key/signing-key.pem,/etc/hookpost/signing-key/published/key-2026.pem');
-    expect(loadConfig({ HOOKPOST_SIGNING_KEY_FILE: files }, { role: 'worker' }).signingKeyFiles).toHaveLength(2);
+    const encryption = find(manifests, 'ConfigMap', 'hookpost').data?.['HOOKPOST_ENCRYPTION_KEY_FILE'];
+    expect(loadConfig({ HOOKPOST_SIGNING_KEY_FILE: files, HOOKPOST_ENCRYPTION_KEY_FILE: encryption }, { role: 'worker' }).signingKeyFiles).toHaveLength(2);
     for (const name of ['hookpost-api', 'hookpost-worker']) {
       const volume = podSpec(find(manifests, 'Deployment', name)).volumes.find((v) => v.name === 'signing-key');
       expect((volume?.secret as { items?: unknown } | undefined)?.items).toEqual([
         { key: 'key-2027.pem', path: 'signing-key.pem' },
         { key: 'key-2026.pem', path: 'published/key-2026.pem' },
+        { key: 'encryption-key', path: 'encryption-key' },
       ]);
     }
     const single = find(rendered({ secrets: { existingSecret: 'hp' } }).manifests, 'ConfigMap', 'hookpost');
@@ -256,7 +264,7 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
 
   it('NOTES warn about chart-made secrets and development flags', () => {
     const { notes } = rendered({ ...inline, config: { allowHttp: true } });
-    expect(notes).toContain('WARNING: the signing key and API tokens were given in values');
+    expect(notes).toContain('WARNING: the signing key, the encryption key and the API tokens were given in values');
     expect(notes).toContain('config.allowHttp=true');
     expect(rendered({ secrets: { existingSecret: 'hp' } }).notes).not.toContain('WARNING');
   });
