@@ -20,6 +20,7 @@ export {
   type DestinationGate,
   type GateStats,
   type OpenReason,
+  type TransitionReason,
   type DestinationGateOptions,
   type GateState,
 } from './destination-gate.js';
@@ -37,3 +38,4 @@ export {
   type PayloadSource,
   type PipelineOptions,
 } from './pipeline.js';
+export { createSharedHealth, type SharedHealth, type SharedHealthOptions } from './shared-health.js';

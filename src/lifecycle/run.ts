@@ -12,6 +12,7 @@ import { deadLetterRoutes } from '../api/routes/dead-letters.js';
 import { HookpostError } from '../errors.js';
 import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
+import { parseRedisUrl } from '../redis/index.js';
 import { createEngine } from '../queue/engine.js';
 import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
 import { loadOrCreateLocalKey, loadSigningKey } from '../signing/index.js';
@@ -64,7 +65,7 @@ async function prepareLocalRedis(config: Config, components: Closable[]): Promis
   try {
     const embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
     components.push({ name: 'redis', close: () => embedded.close() });
-    return { config: Object.freeze({ ...config, redisUrl: embedded.url }), redis: { embedded: true, dir: embedded.dir } };
+    return { config: Object.freeze({ ...config, redisUrl: embedded.url, redis: parseRedisUrl(embedded.url) }), redis: { embedded: true, dir: embedded.dir } };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     die(

@@ -4,7 +4,7 @@
  * No Redis work per event once an object is cached, and the cost does not depend on how many
  * webhooks other objects have (objects never asked for are never loaded).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Keys } from '../registry/keys.js';
 import { type ObjectType, type Webhook, type WebhookEvent, eventsOf } from '../registry/model.js';

@@ -6,7 +6,7 @@
  * One BullMQ job per event on the fast path (every extra job costs ~140 µs of CPU).
  */
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
 import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';

@@ -28,6 +28,13 @@ export interface Keys {
   deadLetters(project: string): string;
   /** Hash: one dead-letter delivery (event, webhook id, last error), by delivery id. */
   deadLetter(project: string, deliveryId: string): string;
+  /**
+   * Sorted set: destinations (origins) whose circuit a worker opened, scored by the epoch
+   * milliseconds until which it stays open; shared by every worker (src/delivery/shared-health.ts).
+   */
+  destinationHealth(): string;
+  /** Pub/sub channel: a JSON notice when a worker opens or closes a destination's circuit. */
+  destinationHealthChannel(): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -44,5 +51,7 @@ export function createKeys(prefix: string): Keys {
     eventProgress: (eventJobId) => `${prefix}:event-progress:${part(eventJobId)}`,
     deadLetters: (project) => `${prefix}:dead-letters:${part(project)}`,
     deadLetter: (project, deliveryId) => `${prefix}:dead-letter:${part(project)}:${part(deliveryId)}`,
+    destinationHealth: () => `${prefix}:health`,
+    destinationHealthChannel: () => `${prefix}:health:changes`,
   };
 }

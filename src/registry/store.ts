@@ -14,7 +14,7 @@
  * Updates and deletes are optimistic: the script applies only if the record is still the one read.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
 import type { Keys } from './keys.js';
 import { type ObjectType, type Webhook, type WebhookEvent, type WebhookHeader, eventsOf } from './model.js';

@@ -6,7 +6,7 @@
  * only the project and the test id.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import type { Keys } from './keys.js';
 import type { ObjectType, WebhookEvent, WebhookHeader } from './model.js';
 import { defineScript, runScript } from './scripts.js';
