@@ -64,9 +64,10 @@ redis.call('PEXPIREAT', KEYS[1], last[2])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1`;
 
-// KEYS[1] the set; ARGV: origin, channel, notice. Only the first close is announced.
+// KEYS[1] the set; ARGV: origin, channel, notice. Announced even when the entry has expired: the
+// others took its open time and are half-open now, and a success here closes them at once.
 const CLOSE_SCRIPT = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 

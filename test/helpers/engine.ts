@@ -77,6 +77,9 @@ export async function startTestEngine(redisUrl: string, env: Record<string, stri
   const eventsQueues = shardPrefixes(config.prefix, config.shards).map(
     (prefix) => new Queue(config.eventsQueue, { connection: queueConnection, prefix }),
   );
+  // Without a listener BullMQ prints each connection error (a failover test kills Redis on purpose).
+  for (const q of eventsQueues) q.on('error', () => {});
+  queueConnection.on('error', () => {});
   const eventsQueue = eventsQueues[0] as Queue;
   const settled = async (jobId: string, timeoutMs = 10_000): Promise<'completed' | 'failed'> =>
     eventually(

@@ -1,0 +1,71 @@
+/** The engine on a real 3-master Redis Cluster with one replica per master (test/helpers/topology.ts). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shardPrefixes } from '../../../src/events/shards.js';
+import { createProducer } from '../../../src/events/index.js';
+import { createRedis } from '../../../src/redis/index.js';
+import { startTestEngine } from '../../helpers/engine.js';
+import { type TestCluster, startCluster } from '../../helpers/topology.js';
+import { deliverSigned, runFailover, startScenario } from './scenarios.js';
+
+describe('Redis Cluster', { timeout: 60_000 }, () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 2_000 });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('refuses a prefix without a hash tag, naming HOOKPOST_PREFIX (and the producer option)', async () => {
+    await expect(startTestEngine(cluster.url, { HOOKPOST_PREFIX: 'no-tag' })).rejects.toThrow(/HOOKPOST_PREFIX: on Redis Cluster the prefix needs a hash tag/);
+    const client = createRedis(cluster.url, 'producer');
+    try {
+      expect(() => createProducer({ redis: client, prefix: 'no-tag' })).toThrow(/prefix: on Redis Cluster the prefix needs a hash tag/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('delivers signed events from 3 shards, each shard in its own slot', async () => {
+    const s = await startScenario(cluster.url, 3);
+    try {
+      await deliverSigned(s, 24);
+      const admin = createRedis(cluster.url, 'commands');
+      try {
+        const prefixes = shardPrefixes(s.t.services.config.prefix, 3);
+        const slots = await Promise.all(prefixes.map((p) => admin.cluster('KEYSLOT', `${p}:events:id`)));
+        expect(new Set(slots).size).toBe(3);
+        // Every shard got events (the six objects spread over the three), and the registry stays under the main prefix.
+        for (const q of s.t.eventsQueues) expect(await q.getCompletedCount()).toBeGreaterThan(0);
+        expect(await admin.exists(s.t.services.keys.registryVersion())).toBe(1);
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('loses no acknowledged event when the master holding the registry fails over to its replica', async () => {
+    const s = await startScenario(cluster.url, 3);
+    try {
+      await cluster.waitForReplication();
+      const registryKey = s.t.services.keys.registryVersion();
+      const victim = await cluster.masterOf(registryKey);
+      const run = await runFailover(s, {
+        total: 120,
+        ratePerS: 40,
+        killAfter: 40,
+        kill: () => victim.kill(),
+        settleMs: 30_000,
+      });
+      const promoted = await cluster.waitForFailover(registryKey);
+      expect(promoted.port).not.toBe(victim.port);
+      expect(run.acknowledged).toHaveLength(120);
+      expect(run.lost).toEqual([]);
+      console.info(`cluster failover: longest publish ${run.longestPublishMs} ms, ${run.duplicated} duplicate deliveries`);
+    } finally {
+      await s.close();
+    }
+  });
+});
