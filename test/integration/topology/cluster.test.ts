@@ -5,11 +5,16 @@ import { createProducer } from '../../../src/events/index.js';
 import { createRedis } from '../../../src/redis/index.js';
 import { startTestEngine } from '../../helpers/engine.js';
 import { type TestCluster, startCluster } from '../../helpers/topology.js';
+import { findTool } from '../../unit/shipping/tools.js';
 import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
-describe('Redis Cluster', { timeout: 60_000 }, () => {
+// redis-cli (Debian redis-tools, installed with redis-server) creates the cluster.
+const tool = findTool('redis-cli', ['--version'], 'redis-tools');
+
+describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
   let cluster: TestCluster;
   beforeAll(async () => {
+    tool.require();
     cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 2_000 });
   }, 60_000);
   afterAll(async () => {
