@@ -4,7 +4,7 @@
  * use needs (BullMQ's production guide: `maxRetriesPerRequest: null` on queue and worker
  * connections). Every component (API, worker, producer, probes) connects through {@link createRedis}.
  */
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { ErrorCode, HookpostError } from '../errors.js';
 import { type RedisTarget, hashTagOf, parseRedisUrl } from './url.js';
 
@@ -35,6 +35,27 @@ const PURPOSE_OPTIONS: Record<RedisPurpose, RedisOptions> = {
   producer: { maxRetriesPerRequest: 20 },
   probe: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null },
 };
+
+/**
+ * ioredis's Cluster, with one fix: `disconnect()` while the cluster is reconnecting (every node
+ * connection gone, e.g. during a failover) never emits `end` in ioredis 5.x, and BullMQ's
+ * `Worker.close()` waits for that `end`, so a worker could never close. Here it ends as it does
+ * from the `wait` state. `duplicate()` (BullMQ's blocking connections) keeps the fix.
+ */
+class ClosableCluster extends Cluster {
+  override disconnect(reconnect = false): void {
+    const noConnections = this.nodes('all').length === 0;
+    super.disconnect(reconnect);
+    if (!reconnect && noConnections && this.status !== 'end') {
+      (this as unknown as { handleCloseEvent(): void }).handleCloseEvent();
+    }
+  }
+
+  override duplicate(overrideStartupNodes: ClusterNode[] = [], overrideOptions: ClusterOptions = {}): Cluster {
+    const startupNodes = overrideStartupNodes.length > 0 ? overrideStartupNodes : (this as unknown as { startupNodes: ClusterNode[] }).startupNodes.slice(0);
+    return new ClosableCluster(startupNodes, { ...this.options, ...overrideOptions });
+  }
+}
 
 /** Reconnect backoff of cluster and sentinel connections: quick first retries, at most 2 s apart (ms). */
 const backoffMs = (attempt: number) => Math.min(100 * attempt, 2_000);
@@ -96,7 +117,7 @@ export function createRedis(target: RedisTarget | string, purpose: RedisPurpose,
     case 'standalone':
       return new Redis(parsed.url, base);
     case 'cluster':
-      return new Cluster(
+      return new ClosableCluster(
         parsed.nodes.map((n) => ({ host: n.host, port: n.port })),
         clusterOptions(parsed, purpose, base),
       );

@@ -70,8 +70,8 @@ async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number
   }
 }
 
-async function adminCall<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+async function adminCall<T>(port: number, password: string | undefined, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -81,7 +81,7 @@ async function adminCall<T>(port: number, fn: (redis: Redis) => Promise<T>): Pro
   }
 }
 
-function startProcess(command: string, args: readonly string[], port: number): TopologyNode {
+function startProcess(command: string, args: readonly string[], port: number, password?: string): TopologyNode {
   let child: ChildProcess | undefined = spawn(command, args, { stdio: 'ignore' });
   const proc = child;
   proc.on('exit', () => {
@@ -100,7 +100,7 @@ function startProcess(command: string, args: readonly string[], port: number): T
         p.kill('SIGKILL');
       });
     },
-    admin: (fn) => adminCall(port, fn),
+    admin: (fn) => adminCall(port, password, fn),
   };
 }
 
@@ -142,6 +142,8 @@ function liveMasters(nodesText: string): Array<{ port: number; ranges: Array<[nu
 }
 
 export interface ClusterOptions {
+  /** requirepass (and masterauth) of every node; the URL then carries it. Default none. */
+  readonly password?: string;
   /** Default 3. */
   readonly masters?: number;
   /** Replicas per master. Default 1. */
@@ -155,6 +157,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const masters = options.masters ?? 3;
   const replicas = options.replicas ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-cluster-'));
+  const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
   const nodes: TopologyNode[] = [];
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
@@ -169,15 +172,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
             '--cluster-port', String(busPort),
             '--cluster-config-file', join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000),
+            ...auth,
           ]),
           port,
+          options.password,
         ),
       );
     }
     await Promise.all(nodes.map((n) => waitFor(() => answers(n), 10_000, `cluster node ${n.port}`)));
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], {
-      timeout: 30_000,
-    });
+    const cliAuth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
+    await run(
+      'redis-cli',
+      [...cliAuth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+      { timeout: 30_000 },
+    );
     await waitFor(
       async () => {
         for (const n of nodes) {
@@ -226,7 +234,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     );
   };
   return {
-    url: `redis+cluster://${nodes.slice(0, masters).map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+    url: `redis+cluster://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}${nodes
+      .slice(0, masters)
+      .map((n) => `127.0.0.1:${n.port}`)
+      .join(',')}`,
     nodes,
     async masterOf(key) {
       const owner = await ownerOf(key, anyRunning());
@@ -251,6 +262,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
 }
 
 export interface SentinelOptions {
+  /** requirepass (and masterauth) of the data nodes. Default none. */
+  readonly password?: string;
+  /** requirepass of the sentinels themselves (the URL's sentinelPassword). Default none. */
+  readonly sentinelPassword?: string;
   /** down-after-milliseconds (ms). Default 1,000. */
   readonly downAfterMs?: number;
   /** failover-timeout (ms). Default 3,000. */
@@ -264,11 +279,14 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Test
   const servers: TopologyNode[] = [];
   const sentinels: TopologyNode[] = [];
   try {
+    const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
     const masterPort = await freePort();
-    servers.push(startProcess('redis-server', serverArgs(dir, masterPort, []), masterPort));
+    servers.push(startProcess('redis-server', serverArgs(dir, masterPort, auth), masterPort, options.password));
     await waitFor(() => answers(servers[0] as TopologyNode), 10_000, `redis-server ${masterPort}`);
     const replicaPort = await freePort();
-    servers.push(startProcess('redis-server', serverArgs(dir, replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]), replicaPort));
+    servers.push(
+      startProcess('redis-server', serverArgs(dir, replicaPort, [...auth, '--replicaof', '127.0.0.1', String(masterPort)]), replicaPort, options.password),
+    );
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const conf = join(dir, `sentinel-${port}.conf`);
@@ -283,10 +301,12 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Test
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1_000}`,
           `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 3_000}`,
           `sentinel parallel-syncs ${masterName} 1`,
+          ...(options.password ? [`sentinel auth-pass ${masterName} ${options.password}`] : []),
+          ...(options.sentinelPassword ? [`requirepass ${options.sentinelPassword}`, `sentinel sentinel-pass ${options.sentinelPassword}`] : []),
           '',
         ].join('\n'),
       );
-      sentinels.push(startProcess('redis-sentinel', [conf], port));
+      sentinels.push(startProcess('redis-sentinel', [conf], port, options.sentinelPassword));
     }
     await waitFor(
       async () => {
@@ -317,7 +337,10 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Test
     throw new Error('no sentinel names a master');
   };
   return {
-    url: `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${masterName}`,
+    url:
+      `redis+sentinel://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}` +
+      `${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${masterName}` +
+      (options.sentinelPassword ? `?sentinelPassword=${encodeURIComponent(options.sentinelPassword)}` : ''),
     masterName,
     servers,
     sentinels,

@@ -10,12 +10,14 @@ import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
 // redis-cli (Debian redis-tools, installed with redis-server) creates the cluster.
 const tool = findTool('redis-cli', ['--version'], 'redis-tools');
+/** Every node requires it: the URL carries it, and no log line may show it. */
+const PASSWORD = 'cluster-s3cret-pw';
 
 describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     tool.require();
-    cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 2_000 });
+    cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 2_000, password: PASSWORD });
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -68,6 +70,7 @@ describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
       expect(promoted.port).not.toBe(victim.port);
       expect(run.acknowledged).toHaveLength(120);
       expect(run.lost).toEqual([]);
+      expect(s.t.logText()).not.toContain(PASSWORD);
       console.info(`cluster failover: longest publish ${run.longestPublishMs} ms, ${run.duplicated} duplicate deliveries`);
     } finally {
       await s.close();

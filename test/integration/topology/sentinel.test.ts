@@ -6,12 +6,15 @@ import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
 // Skipped without redis-sentinel outside CI; with CI=true they fail instead (.ci/run installs it).
 const tool = findTool('redis-sentinel', ['--version'], 'redis-sentinel');
+/** The data nodes' and the sentinels' own passwords: the URL carries both, no log line may show them. */
+const PASSWORD = 'data-s3cret-pw';
+const SENTINEL_PASSWORD = 'sentinel-s3cret-pw';
 
 describe.skipIf(tool.skip)('Redis Sentinel', { timeout: 60_000 }, () => {
   let sentinel: TestSentinel;
   beforeAll(async () => {
     tool.require();
-    sentinel = await startSentinel({ downAfterMs: 1_000, failoverTimeoutMs: 3_000 });
+    sentinel = await startSentinel({ downAfterMs: 1_000, failoverTimeoutMs: 3_000, password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD });
   }, 60_000);
   afterAll(async () => {
     await sentinel?.stop();
@@ -42,6 +45,8 @@ describe.skipIf(tool.skip)('Redis Sentinel', { timeout: 60_000 }, () => {
       expect(promoted.port).not.toBe(victim.port);
       expect(run.acknowledged).toHaveLength(120);
       expect(run.lost).toEqual([]);
+      expect(s.t.logText()).not.toContain(PASSWORD);
+      expect(s.t.logText()).not.toContain(SENTINEL_PASSWORD);
       console.info(`sentinel failover: longest publish ${run.longestPublishMs} ms, ${run.duplicated} duplicate deliveries`);
     } finally {
       await s.close();
