@@ -36,7 +36,10 @@ export interface SharedHealthOptions {
 }
 
 export interface SharedHealth {
-  /** Subscribes and reads the destinations other processes found dead. */
+  /**
+   * Reads the destinations other processes found dead and subscribes to their notices (at once,
+   * or when the subscriber is ready). Never rejects: a Redis that cannot be used is logged once.
+   */
   start(): Promise<void>;
   /**
    * To be called from the gate's `onTransition`: publishes this process's own opens (with the
@@ -128,7 +131,9 @@ export function createSharedHealth(options: SharedHealthOptions): SharedHealth {
     async start() {
       subscriber.on('message', onMessage);
       subscriber.on('ready', onReady);
-      await subscriber.subscribe(channel);
+      // Subscribes now or once the subscriber is ready; neither waits for nor fails on a Redis that
+      // cannot be used yet (the connection watch reports that): sharing only starts later.
+      if (subscriber.status === 'ready') onReady();
       await resync();
       timer = setInterval(() => void resync(), resyncMs);
       timer.unref();

@@ -21,6 +21,8 @@ describe('shared endpoint health (two processes on one Redis)', () => {
   async function replica(prefix: string, openMs: number): Promise<{ gate: DestinationGate; health: SharedHealth; redis: RedisClient }> {
     const redis = createRedis(inject('redisUrl'), 'commands');
     const subscriber = createRedis(inject('redisUrl'), 'subscriber');
+    // start() subscribes at once only on a ready connection (else when it gets ready).
+    if (subscriber.status !== 'ready') await new Promise((resolve) => subscriber.once('ready', resolve));
     let health: SharedHealth | undefined;
     const gate = createDestinationGate({ failureThreshold: 2, openMs, onTransition: (o, s, r) => health?.onTransition(o, s, r) });
     health = createSharedHealth({ redis, subscriber, keys: createKeys(prefix), gate, logger, resyncMs: 60_000 });

@@ -2,7 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardPrefixes } from '../../../src/events/shards.js';
 import { createProducer } from '../../../src/events/index.js';
+import { type DestinationGate, createDestinationGate, createSharedHealth, type SharedHealth } from '../../../src/delivery/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
 import { createRedis } from '../../../src/redis/index.js';
+import { createKeys } from '../../../src/registry/index.js';
+import { eventually } from '../../helpers/engine.js';
+import { uniquePrefix } from '../../helpers/redis.js';
 import { startTestEngine } from '../../helpers/engine.js';
 import { type TestCluster, startCluster } from '../../helpers/topology.js';
 import { findTool } from '../../unit/shipping/tools.js';
@@ -50,6 +55,38 @@ describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
       }
     } finally {
       await s.close();
+    }
+  });
+
+  it('shares an open circuit between two processes through the cluster (script and pub/sub)', async () => {
+    const keys = createKeys(`{${uniquePrefix('health')}}`);
+    const replicas: Array<{ gate: DestinationGate; health: SharedHealth; close(): Promise<void> }> = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const redis = createRedis(cluster.url, 'commands');
+        const subscriber = createRedis(cluster.url, 'subscriber');
+        if (subscriber.status !== 'ready') await new Promise((resolve) => subscriber.once('ready', resolve));
+        let health: SharedHealth | undefined;
+        const gate = createDestinationGate({ failureThreshold: 1, openMs: 5_000, onTransition: (o, st, r) => health?.onTransition(o, st, r) });
+        health = createSharedHealth({ redis, subscriber, keys, gate, logger: createLogger({ level: 'silent' }) });
+        await health.start();
+        const h = health;
+        replicas.push({
+          gate,
+          health: h,
+          async close() {
+            await h.close();
+            subscriber.disconnect();
+            redis.disconnect();
+          },
+        });
+      }
+      const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+      expect(a.gate.tryAcquire('https://dead.example')).toBe('ok');
+      a.gate.release('https://dead.example', { responded: true, success: false, durationMs: 1 });
+      await eventually(() => b.gate.state('https://dead.example') === 'open', 2_000, 'the other gate to open');
+    } finally {
+      for (const r of replicas) await r.close();
     }
   });
 
