@@ -5,7 +5,7 @@
  * stopped (SIGKILL, then the dir removed) by `stop()`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,16 @@ import { Redis } from 'ioredis';
 import { freePort } from './redis.js';
 
 const run = promisify(execFile);
+
+/**
+ * `count` distinct free ports. freePort() releases the port it found, so two calls may return the
+ * same one; a topology needs them all before any of its processes binds.
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
 
 /** One redis-server or redis-sentinel process. */
 export interface TopologyNode {
@@ -104,7 +114,20 @@ function startProcess(command: string, args: readonly string[], port: number, pa
   };
 }
 
-const answers = (node: TopologyNode) => node.admin(async (r) => ((await r.ping()) === 'PONG' ? true : undefined));
+/** Waits until `node` answers PING; when it exited instead (e.g. its port was taken), the error ends with its log's last lines. */
+async function waitUntilAnswers(node: TopologyNode, logFile: string): Promise<void> {
+  await waitFor(
+    async () => {
+      if (!node.running) {
+        const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : 'no log';
+        throw new Error(`process on port ${node.port} exited: ${log}`);
+      }
+      return node.admin(async (r) => ((await r.ping()) === 'PONG' ? true : undefined));
+    },
+    10_000,
+    `the process on port ${node.port}`,
+  );
+}
 
 function serverArgs(dir: string, port: number, extra: readonly string[]): string[] {
   return [
@@ -160,10 +183,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
   const nodes: TopologyNode[] = [];
   try {
-    for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await freePort();
-      // The bus port is chosen too: port + 10000 may be taken or beyond 65535.
-      const busPort = await freePort();
+    const total = masters * (1 + replicas);
+    // The bus ports are chosen too: port + 10000 may be taken or beyond 65535.
+    const ports = await freePorts(2 * total);
+    for (let i = 0; i < total; i++) {
+      const port = ports[i] as number;
+      const busPort = ports[total + i] as number;
       nodes.push(
         startProcess(
           'redis-server',
@@ -179,7 +204,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         ),
       );
     }
-    await Promise.all(nodes.map((n) => waitFor(() => answers(n), 10_000, `cluster node ${n.port}`)));
+    await Promise.all(nodes.map((n) => waitUntilAnswers(n, join(dir, `redis-${n.port}.log`))));
     const cliAuth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
     await run(
       'redis-cli',
@@ -280,15 +305,13 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Test
   const sentinels: TopologyNode[] = [];
   try {
     const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
-    const masterPort = await freePort();
+    const [masterPort = 0, replicaPort = 0, ...sentinelPorts] = await freePorts(5);
     servers.push(startProcess('redis-server', serverArgs(dir, masterPort, auth), masterPort, options.password));
-    await waitFor(() => answers(servers[0] as TopologyNode), 10_000, `redis-server ${masterPort}`);
-    const replicaPort = await freePort();
+    await waitUntilAnswers(servers[0] as TopologyNode, join(dir, `redis-${masterPort}.log`));
     servers.push(
       startProcess('redis-server', serverArgs(dir, replicaPort, [...auth, '--replicaof', '127.0.0.1', String(masterPort)]), replicaPort, options.password),
     );
-    for (let i = 0; i < 3; i++) {
-      const port = await freePort();
+    for (const port of sentinelPorts) {
       const conf = join(dir, `sentinel-${port}.conf`);
       writeFileSync(
         conf,
