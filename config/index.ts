@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../src/errors.js';
+import { MAX_SHARDS } from '../src/events/shards.js';
+import { clusterPrefixProblem } from '../src/redis/connect.js';
+import { type RedisTarget, RedisUrlError, parseRedisUrl } from '../src/redis/url.js';
 
 /** The fixed API token of the local quickstart (`npm start` without HOOKPOST_API_TOKENS). */
 export const LOCAL_DEV_TOKEN = 'hookpost-local-dev-token';
@@ -39,14 +42,20 @@ export function apiToken(token: string, projects: readonly string[] | null = nul
 }
 
 export interface Config {
-  /** Redis URL for queues and registry. */
+  /** Redis URL for queues and registry (one Redis, a cluster or a Sentinel set; see src/redis/url.ts). Log it masked. */
   readonly redisUrl: string;
+  /** `redisUrl` parsed: what src/redis/connect.ts connects to. */
+  readonly redis: RedisTarget;
   /** False when HOOKPOST_REDIS_URL is unset (local mode may then start its own Redis). */
   readonly redisUrlSet: boolean;
   /** Prefix of every Redis key and queue; use a hash tag such as `{hookpost}` on Redis Cluster. */
   readonly prefix: string;
   /** Name of the BullMQ queue producers push events to. */
   readonly eventsQueue: string;
+  /** Number of events queue shards (src/events/shards.ts); 1 = the single `<prefix>:<eventsQueue>`. */
+  readonly shards: number;
+  /** Shards this process's worker consumes, ascending; default all of them. */
+  readonly shardsConsumed: readonly number[];
   /** Interface the API (or a worker's health server) listens on: `0.0.0.0`, but `127.0.0.1` in local mode. */
   readonly apiHost: string;
   readonly apiPort: number;
@@ -244,13 +253,15 @@ const envSchema = z.object({
   HOOKPOST_REDIS_URL: z
     .string()
     .default('redis://127.0.0.1:6379')
-    .refine((raw) => {
+    .transform((raw, ctx) => {
       try {
-        return ['redis:', 'rediss:'].includes(new URL(raw).protocol);
-      } catch {
-        return false;
+        return { url: raw.trim(), target: parseRedisUrl(raw) };
+      } catch (err) {
+        // The URL itself is not repeated: it may hold a password.
+        ctx.addIssue({ code: 'custom', message: err instanceof RedisUrlError ? err.message : 'not a Redis URL' });
+        return z.NEVER;
       }
-    }, 'expected a redis:// or rediss:// URL'),
+    }),
   HOOKPOST_PREFIX: z
     .string()
     .default('hookpost')
@@ -259,6 +270,19 @@ const envSchema = z.object({
     .string()
     .default('events')
     .refine((raw) => /^[A-Za-z0-9_.-]{1,64}$/.test(raw), 'expected 1-64 characters of A-Z a-z 0-9 _ . -'),
+  HOOKPOST_SHARDS: integer(1, MAX_SHARDS).default(1),
+  HOOKPOST_SHARDS_CONSUMED: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const parts = raw.split(',').map((p) => p.trim());
+      if (parts.some((p) => !/^\d{1,3}$/.test(p))) {
+        ctx.addIssue({ code: 'custom', message: `expected shard numbers such as 0,2, got ${quoted(raw)}` });
+        return z.NEVER;
+      }
+      return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+    }),
   HOOKPOST_API_HOST: z.string().optional(),
   HOOKPOST_API_PORT: integer(1, 65535).default(8080),
   HOOKPOST_METRICS_PORT: integer(1, 65535).default(9464),
@@ -384,6 +408,15 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       problems.push(`${variable}: ${issue.message}`);
     }
   }
+  if (parsed.success) {
+    const { HOOKPOST_REDIS_URL: redis, HOOKPOST_PREFIX: prefix, HOOKPOST_SHARDS: shards, HOOKPOST_SHARDS_CONSUMED: consumed } = parsed.data;
+    const clusterProblem = redis.target.kind === 'cluster' ? clusterPrefixProblem(prefix) : undefined;
+    if (clusterProblem) problems.push(`HOOKPOST_PREFIX: ${clusterProblem} (HOOKPOST_REDIS_URL names a cluster)`);
+    const outside = consumed?.filter((shard) => shard >= shards) ?? [];
+    if (outside.length > 0) {
+      problems.push(`HOOKPOST_SHARDS_CONSUMED: shard ${outside.join(', ')} does not exist with HOOKPOST_SHARDS=${shards} (shards are 0-${shards - 1})`);
+    }
+  }
   if (parsed.success && !local) {
     if (role === 'api' && parsed.data.HOOKPOST_API_TOKENS === undefined && parsed.data.HOOKPOST_API_TOKENS_FILE === undefined) {
       problems.push(
@@ -414,10 +447,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   }
   const e = parsed.data;
   return Object.freeze({
-    redisUrl: e.HOOKPOST_REDIS_URL,
+    redisUrl: e.HOOKPOST_REDIS_URL.url,
+    redis: e.HOOKPOST_REDIS_URL.target,
     redisUrlSet: input.HOOKPOST_REDIS_URL !== undefined,
     prefix: e.HOOKPOST_PREFIX,
     eventsQueue: e.HOOKPOST_EVENTS_QUEUE,
+    shards: e.HOOKPOST_SHARDS,
+    shardsConsumed: Object.freeze(e.HOOKPOST_SHARDS_CONSUMED ?? Array.from({ length: e.HOOKPOST_SHARDS }, (_, i) => i)),
     // Local mode allows private targets with a published token: it must not listen on the network unasked.
     apiHost: e.HOOKPOST_API_HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
     apiPort: e.HOOKPOST_API_PORT,

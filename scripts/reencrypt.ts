@@ -8,7 +8,7 @@
  * Prints the counts as one JSON line; exits 1 when a value could not be decrypted (its key is
  * missing from the file), 2 on a configuration problem.
  */
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { loadConfig } from '../config/index.js';
 import {
   createKeys,
@@ -18,6 +18,7 @@ import {
   reencryptWebhookTests,
   reencryptWebhooks,
 } from '../src/registry/index.js';
+import { createRedis } from '../src/redis/index.js';
 
 let config: ReturnType<typeof loadConfig>;
 let cipher: ReturnType<typeof createSecretsCipher>;
@@ -31,13 +32,28 @@ try {
   process.stderr.write(`hookpost reencrypt: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+const redis = createRedis(config.redis, 'commands');
 const report = (err: unknown, key: string) =>
   process.stderr.write(`hookpost reencrypt: ${key}: ${err instanceof Error ? err.message : String(err)}\n`);
+type Counts = Awaited<ReturnType<typeof reencryptWebhooks>>;
+const add = (a: Counts, b: Counts): Counts => ({
+  scanned: a.scanned + b.scanned,
+  rewritten: a.rewritten + b.rewritten,
+  current: a.current + b.current,
+  unreadable: a.unreadable + b.unreadable,
+});
 try {
-  const options = { redis, keys: createKeys(config.prefix), cipher };
-  const webhooks = await reencryptWebhooks(options, report);
-  const webhookTests = await reencryptWebhookTests(options, report);
+  // SCAN is per node: on a cluster, every master is scanned (the registry's keys share one slot, so
+  // one of them holds them all; the others find nothing).
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const zero: Counts = { scanned: 0, rewritten: 0, current: 0, unreadable: 0 };
+  let webhooks = zero;
+  let webhookTests = zero;
+  for (const node of nodes) {
+    const options = { redis: node, keys: createKeys(config.prefix), cipher };
+    webhooks = add(webhooks, await reencryptWebhooks(options, report));
+    webhookTests = add(webhookTests, await reencryptWebhookTests(options, report));
+  }
   process.stdout.write(`${JSON.stringify({ currentKeyId: cipher.currentKeyId, webhooks, webhookTests })}\n`);
   process.exitCode = webhooks.unreadable + webhookTests.unreadable > 0 ? 1 : 0;
 } finally {

@@ -3,7 +3,7 @@
  * script yet (after a restart or a failover). Every key a script touches is passed in KEYS.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 
 export interface LuaScript {
   readonly source: string;

@@ -9,7 +9,7 @@
  * activity, a hash per delivery (`n` attempts so far, `a<k>` the k-th attempt's JSON, `e` the kept
  * event), and per webhook a capped sorted set (the count retention) and a small health hash.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Keys } from '../registry/keys.js';

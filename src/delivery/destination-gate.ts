@@ -18,6 +18,8 @@ export type GateState = 'closed' | 'open' | 'half_open';
 export type AcquireResult = 'ok' | 'busy' | 'open';
 /** Why a circuit opened. */
 export type OpenReason = 'failures' | 'stuck' | 'probe_failed';
+/** Why a circuit changed: an {@link OpenReason}, or `remote` when another process's evidence was applied. */
+export type TransitionReason = OpenReason | 'remote';
 
 /** What an attempt that held a slot found out about its destination. */
 export interface AttemptReport {
@@ -56,8 +58,11 @@ export interface DestinationGateOptions {
   readonly idleForgetMs?: number;
   /** Clock in milliseconds. Default Date.now. */
   readonly now?: () => number;
-  /** Called on every state change, e.g. to log or count it. */
-  readonly onTransition?: (origin: string, state: GateState, reason?: OpenReason) => void;
+  /**
+   * Called on every state change, e.g. to log or count it. `reason`: why it opened, or `remote` for
+   * a change made by {@link DestinationGate.markOpen} / {@link DestinationGate.markClosed}.
+   */
+  readonly onTransition?: (origin: string, state: GateState, reason?: TransitionReason) => void;
 }
 
 export interface DestinationGate {
@@ -81,6 +86,15 @@ export interface DestinationGate {
   state(origin: string): GateState;
   /** Milliseconds until an open circuit lets a probe through; 0 when not open. */
   openRemainingMs(origin: string): number;
+  /**
+   * Applies another process's evidence that `origin` is dead: a circuit that is not open opens until
+   * `untilMs` (epoch milliseconds; then a probe is let through as usual); an open one is kept open
+   * until `untilMs` if that is later. A probe already in flight still decides. Does nothing when
+   * `untilMs` has passed.
+   */
+  markOpen(origin: string, untilMs: number): void;
+  /** Applies another process's evidence that `origin` answers again: an open or half-open circuit closes. */
+  markClosed(origin: string): void;
   /** Origins by state (checks stuck origins on the way). */
   stats(): GateStats;
   /** Origins currently tracked. */
@@ -127,7 +141,7 @@ export function createDestinationGate(options: DestinationGateOptions = {}): Des
   const origins = new Map<string, OriginState>();
   let nextSweepAt = now() + idleForgetMs;
 
-  const moveTo = (origin: string, entry: OriginState, state: GateState, reason?: OpenReason) => {
+  const moveTo = (origin: string, entry: OriginState, state: GateState, reason?: TransitionReason) => {
     entry.state = state;
     onTransition?.(origin, state, reason);
   };
@@ -140,11 +154,11 @@ export function createDestinationGate(options: DestinationGateOptions = {}): Des
     for (const wake of entry.waiters.splice(0)) wake('open');
   };
 
-  const close = (origin: string, entry: OriginState) => {
+  const close = (origin: string, entry: OriginState, reason?: TransitionReason) => {
     entry.consecutiveFailures = 0;
     entry.openMs = baseOpenMs;
     entry.probeInFlight = false;
-    moveTo(origin, entry, 'closed');
+    moveTo(origin, entry, 'closed', reason);
   };
 
   const waitingSinceMs = (entry: OriginState, t: number) => (entry.inFlight > 0 ? t - entry.lastProgressAt : 0);
@@ -309,6 +323,30 @@ export function createDestinationGate(options: DestinationGateOptions = {}): Des
       const entry = origins.get(origin);
       if (entry?.state !== 'open') return 0;
       return Math.max(0, entry.openUntil - now());
+    },
+
+    markOpen(origin, untilMs) {
+      const t = now();
+      if (untilMs <= t) return;
+      const entry = entryOf(origin, t);
+      refresh(origin, entry, t);
+      if (entry.state === 'open') {
+        entry.openUntil = Math.max(entry.openUntil, untilMs);
+        return;
+      }
+      // A probe in flight may still close it (a success in the open state does, see release).
+      entry.openUntil = untilMs;
+      entry.probeInFlight = false;
+      moveTo(origin, entry, 'open', 'remote');
+      for (const wake of entry.waiters.splice(0)) wake('open');
+    },
+
+    markClosed(origin) {
+      const entry = origins.get(origin);
+      if (!entry) return;
+      refresh(origin, entry, now());
+      if (entry.state !== 'closed') close(origin, entry, 'remote');
+      wakeWaiters(entry);
     },
 
     stats() {

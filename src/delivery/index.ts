@@ -20,6 +20,7 @@ export {
   type DestinationGate,
   type GateStats,
   type OpenReason,
+  type TransitionReason,
   type DestinationGateOptions,
   type GateState,
 } from './destination-gate.js';
@@ -43,3 +44,4 @@ export {
   PIPELINE_OWNED_HEADERS,
   isOwnedHeader,
 } from './owned-headers.js';
+export { createSharedHealth, type SharedHealth, type SharedHealthOptions } from './shared-health.js';

@@ -3,9 +3,10 @@
  * deterministic job id, so that a producer retrying a push does not create a second event.
  */
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { ErrorCode, HookpostError } from '../errors.js';
+import { type RedisClient, assertClusterPrefix, createRedis, isCluster } from '../redis/index.js';
 import { type RequestEvent, validateEvent } from './schema.js';
+import { MAX_SHARDS, shardOf, shardPrefix } from './shards.js';
 
 /** BullMQ job name of producer events (hookpost ignores it; other producers may use any name). */
 export const EVENT_JOB_NAME = 'request-event';
@@ -29,15 +30,24 @@ export const EVENT_JOB_OPTIONS: Readonly<JobsOptions> = Object.freeze({
 
 export interface ProducerOptions {
   /**
-   * An ioredis client (not closed by `close()`; it must not use `keyPrefix`), connection options
-   * (`{ host, port, ... }`, as BullMQ takes them) or a Redis URL; the last two are owned and closed
-   * by the producer.
+   * An ioredis client or cluster (not closed by `close()`; it must not use `keyPrefix`), connection
+   * options (`{ host, port, ... }`, as BullMQ takes them) or a Redis URL in any form hookpost takes
+   * (`redis://`, `rediss://`, `redis+cluster://h1:6379,h2:6379`, `redis+sentinel://h1:26379,h2:26379/mymaster`,
+   * see the README); the last two are owned and closed by the producer.
    */
-  readonly redis: Redis | ConnectionOptions | string;
-  /** Key prefix of the queue. Default `hookpost`; use a hash tag such as `{hookpost}` on Redis Cluster. */
+  readonly redis: RedisClient | ConnectionOptions | string;
+  /**
+   * Key prefix of the queue. Default `hookpost`. On Redis Cluster it needs a hash tag such as
+   * `{hookpost}` (a cluster connection with an untagged prefix is refused).
+   */
   readonly prefix?: string;
   /** Queue name. Default `events`. */
   readonly queueName?: string;
+  /**
+   * Number of events queue shards, as the workers' HOOKPOST_SHARDS. Default 1. Each event goes to
+   * the shard of its project and object (src/events/shards.ts).
+   */
+  readonly shards?: number;
   /** Largest accepted serialized event, in bytes. Default 1 MiB. */
   readonly maxEventBytes?: number;
 }
@@ -75,17 +85,30 @@ export function eventJobId(event: Pick<RequestEvent, 'request_id' | 'status'>): 
   return `${event.request_id}.${event.status}`;
 }
 
-/** Creates a producer for the events queue (`<prefix>:<queueName>`, default `hookpost:events`). */
+const isClient = (redis: ProducerOptions['redis']): redis is RedisClient =>
+  typeof redis === 'object' && redis !== null && typeof (redis as { duplicate?: unknown }).duplicate === 'function';
+
+/**
+ * Creates a producer for the events queue (`<prefix>:<queueName>`, default `hookpost:events`; with
+ * shards, one queue per shard, see src/events/shards.ts). Throws HookpostError CONFIG_INVALID for a
+ * bad URL, a bad shard count, or an untagged prefix on Redis Cluster.
+ */
 export function createProducer(options: ProducerOptions): Producer {
+  const prefix = options.prefix ?? 'hookpost';
+  const shards = options.shards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
+    throw new HookpostError(ErrorCode.CONFIG_INVALID, `shards: expected an integer 1-${MAX_SHARDS}, got ${shards}`);
+  }
   const ownsClient = typeof options.redis === 'string';
-  const connection =
-    typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 20 }) : options.redis;
-  const queue = new Queue(options.queueName ?? 'events', {
-    connection,
-    prefix: options.prefix ?? 'hookpost',
-  });
+  const connection = typeof options.redis === 'string' ? createRedis(options.redis, 'producer') : options.redis;
+  if (isClient(connection)) assertClusterPrefix(isCluster(connection), prefix, 'prefix');
+  const queues = Array.from(
+    { length: shards },
+    (_, shard) => new Queue(options.queueName ?? 'events', { connection, prefix: shardPrefix(prefix, shard, shards) }),
+  );
   // Without a listener BullMQ prints every connection error with its stack; publish() rejects anyway.
-  queue.on('error', () => {});
+  for (const queue of queues) queue.on('error', () => {});
+  const queueOf = (event: RequestEvent) => queues[shardOf(event, shards)] as Queue;
   const maxBytes = options.maxEventBytes;
   // BullMQ's add returns the job id whether it created the job or found one with that id. Each job
   // this producer adds gets a creation timestamp no other job of this producer has (a millisecond
@@ -95,7 +118,7 @@ export function createProducer(options: ProducerOptions): Producer {
     lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
     return lastTimestamp;
   };
-  const storedTimestamps = async (jobIds: readonly string[]): Promise<Array<string | null>> => {
+  const storedTimestamps = async (queue: Queue, jobIds: readonly string[]): Promise<Array<string | null>> => {
     const client = await queue.getBackend().client;
     // Issued together: ioredis writes them back to back, so a chunk costs about one round trip.
     return Promise.all(jobIds.map((id) => client.hget(queue.toKey(id), 'timestamp')));
@@ -119,25 +142,38 @@ export function createProducer(options: ProducerOptions): Producer {
   return {
     async publish(event) {
       const job = prepare(event);
+      const queue = queueOf(job.data);
       const timestamp = nextTimestamp();
       await queue.add(job.name, job.data, { ...job.opts, timestamp });
-      const [stored = null] = await storedTimestamps([job.opts.jobId]);
+      const [stored = null] = await storedTimestamps(queue, [job.opts.jobId]);
       return { jobId: job.opts.jobId, duplicate: isDuplicate(stored, timestamp) };
     },
     async publishMany(events) {
-      const jobs = events.map((event, index) => prepare(event, index));
-      const duplicate: boolean[] = [];
-      for (let start = 0; start < jobs.length; start += BULK_CHUNK_SIZE) {
-        const chunk = jobs.slice(start, start + BULK_CHUNK_SIZE).map((job) => ({ ...job, opts: { ...job.opts, timestamp: nextTimestamp() } }));
-        await queue.addBulk(chunk);
-        const stored = await storedTimestamps(chunk.map((job) => job.opts.jobId));
-        for (const [i, job] of chunk.entries()) duplicate.push(isDuplicate(stored[i] ?? null, job.opts.timestamp));
+      const jobs = events.map((event, index) => ({ ...prepare(event, index), index }));
+      const duplicate: boolean[] = new Array(jobs.length).fill(false);
+      // Per shard, in the order given: one object's events keep their order.
+      const byQueue = new Map<Queue, typeof jobs>();
+      for (const job of jobs) {
+        const queue = queueOf(job.data);
+        const list = byQueue.get(queue);
+        if (list) list.push(job);
+        else byQueue.set(queue, [job]);
+      }
+      for (const [queue, shardJobs] of byQueue) {
+        for (let start = 0; start < shardJobs.length; start += BULK_CHUNK_SIZE) {
+          const chunk = shardJobs
+            .slice(start, start + BULK_CHUNK_SIZE)
+            .map(({ index, ...job }) => ({ index, job: { ...job, opts: { ...job.opts, timestamp: nextTimestamp() } } }));
+          await queue.addBulk(chunk.map((c) => c.job));
+          const stored = await storedTimestamps(queue, chunk.map((c) => c.job.opts.jobId));
+          for (const [i, c] of chunk.entries()) duplicate[c.index] = isDuplicate(stored[i] ?? null, c.job.opts.timestamp);
+        }
       }
       return { jobIds: jobs.map((job) => job.opts.jobId), duplicate, duplicates: duplicate.filter(Boolean).length };
     },
     async close() {
-      await queue.close();
-      if (ownsClient && connection instanceof Redis) await connection.quit().catch(() => undefined);
+      await Promise.all(queues.map((queue) => queue.close()));
+      if (ownsClient && isClient(connection)) await connection.quit().catch(() => undefined);
     },
   };
 }

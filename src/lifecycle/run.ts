@@ -15,6 +15,7 @@ import { redeliver, redriveDeadLetters } from '../attempts/index.js';
 import { HookpostError } from '../errors.js';
 import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
+import { parseRedisUrl } from '../redis/index.js';
 import { createEngine } from '../queue/engine.js';
 import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
 import {
@@ -139,7 +140,7 @@ async function prepareLocalRedis(config: Config, components: Closable[]): Promis
   try {
     const embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
     components.push({ name: 'redis', close: () => embedded.close() });
-    return { config: Object.freeze({ ...config, redisUrl: embedded.url }), redis: { embedded: true, dir: embedded.dir } };
+    return { config: Object.freeze({ ...config, redisUrl: embedded.url, redis: parseRedisUrl(embedded.url) }), redis: { embedded: true, dir: embedded.dir } };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     die(

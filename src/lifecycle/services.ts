@@ -4,16 +4,16 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import type { Config } from '../../config/index.js';
 import { type AttemptLogReader, createAttemptLogReader } from '../attempts/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
+import { shardPrefixes } from '../events/shards.js';
 import type { Logger } from '../observability/logger.js';
 import { describeRedisError, watchRedisConnection } from '../observability/redis-connection.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type DeadLetterStore, createDeadLetterStore } from '../queue/dead-letters.js';
-import { bullConnection, snapshotQueue } from '../queue/engine.js';
+import { mergeSnapshots, snapshotQueue } from '../queue/engine.js';
 import { DELIVERIES_QUEUE, type DeliveriesJobData } from '../queue/jobs.js';
 import {
   type Keys,
@@ -24,14 +24,15 @@ import {
   createRegistry,
   createWebhookTestStore,
 } from '../registry/index.js';
+import { type RedisClient, assertClusterPrefix, createRedis } from '../redis/index.js';
 import { type PublicKeyInfo, type Signer, createSigner } from '../signing/index.js';
 
 export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly keys: Keys;
-  /** Commands connection: registry, webhook tests, dead letters. */
-  readonly redis: Redis;
+  /** Commands connection: registry, webhook tests, dead letters, shared endpoint health. */
+  readonly redis: RedisClient;
   /** Encrypts protected header values and secrets at rest; the registry and webhook tests use it. */
   readonly cipher: SecretsCipher;
   readonly registry: Registry;
@@ -53,25 +54,35 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** `signingKeys`: one key, or several with the signing one first. */
+/**
+ * Connects the shared components. Throws HookpostError CONFIG_INVALID when the prefix cannot be used
+ * on the configured Redis Cluster (loadConfig already refuses that; this guards hand-made configs).
+ */
 export function createServices(
   config: Config,
   logger: Logger,
+  /** One key, or several with the signing one first. */
   signingKeys: KeyObject | readonly KeyObject[],
   cipher: SecretsCipher,
 ): Services {
+  assertClusterPrefix(config.redis.kind === 'cluster', config.prefix);
   const keys = createKeys(config.prefix);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-  const queueConnection = bullConnection(config.redisUrl);
+  const redis = createRedis(config.redis, 'commands');
+  const queueConnection = createRedis(config.redis, 'queue');
   const redisWatch = watchRedisConnection(redis, logger, 'commands', config.redisUrl);
   watchRedisConnection(queueConnection, logger, 'queues', config.redisUrl);
   const deliveries = new Queue<DeliveriesJobData>(DELIVERIES_QUEUE, { connection: queueConnection, prefix: config.prefix });
-  const events = new Queue(config.eventsQueue, { connection: queueConnection, prefix: config.prefix });
+  const events = shardPrefixes(config.prefix, config.shards).map(
+    (prefix) => new Queue(config.eventsQueue, { connection: queueConnection, prefix }),
+  );
   // Queues re-emit their connection's errors; without a listener BullMQ prints each with its stack.
-  for (const q of [deliveries, events]) watchRedisConnection(q, logger, `queue ${q.name}`, config.redisUrl);
+  for (const q of [deliveries, ...events]) watchRedisConnection(q, logger, `queue ${q.name}`, config.redisUrl);
   const metricsRegistry = new MetricsRegistry();
   const metrics = createMetrics(metricsRegistry, {
-    readQueues: () => Promise.all([snapshotQueue(events, 'events'), snapshotQueue(deliveries, DELIVERIES_QUEUE)]),
+    readQueues: async () => [
+      mergeSnapshots('events', await Promise.all(events.map((q) => snapshotQueue(q, 'events')))),
+      await snapshotQueue(deliveries, DELIVERIES_QUEUE),
+    ],
   });
   const signer = createSigner(signingKeys);
   return {
@@ -100,7 +111,7 @@ export function createServices(
       }
     },
     async close() {
-      await Promise.all([deliveries.close(), events.close()]);
+      await Promise.all([deliveries.close(), ...events.map((q) => q.close())]);
       await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {
         redis.disconnect();
         queueConnection.disconnect();

@@ -3,7 +3,10 @@
  * turned into one sentence that says what to do, and one log line per connection state change
  * (instead of one per failed reconnect). ioredis keeps reconnecting with its own backoff.
  */
+import { maskRedisUrl } from '../redis/url.js';
 import type { Logger } from './logger.js';
+
+export { maskRedisUrl };
 
 /** A client or BullMQ queue/worker: anything that emits `error` (and, for clients, `ready`). */
 export interface ConnectionEvents {
@@ -18,21 +21,6 @@ export interface RedisProblem {
   readonly kind: RedisProblemKind;
   /** One sentence, without any password. */
   readonly message: string;
-}
-
-/**
- * The URL with its password replaced by `***` (`redis://:***@host:port`, `rediss://user:***@host`),
- * for banners, messages and logs. Text that is not a URL is returned as `<redis url>`.
- */
-export function maskRedisUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return '<redis url>';
-  }
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString().replace(/\/$/, '');
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);

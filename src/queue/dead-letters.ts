@@ -2,7 +2,7 @@
  * Dead letters: deliveries whose attempts are exhausted (or that were refused) stay inspectable
  * for a week and can be re-driven. One record per delivery id, indexed per project by failure time.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Keys } from '../registry/keys.js';
 import type { WebhookEvent } from '../registry/model.js';

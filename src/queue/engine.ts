@@ -6,15 +6,22 @@
  * attempts get the rest of the grace period) before closing connections.
  */
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import { DISABLED_ATTEMPT_LOG, createAttemptLogWriter } from '../attempts/index.js';
-import { type PipelineOptions, createDeliveryClient, createDeliveryPipeline, createDestinationGate } from '../delivery/index.js';
+import {
+  type PipelineOptions,
+  createDeliveryClient,
+  createDeliveryPipeline,
+  createDestinationGate,
+  createSharedHealth,
+} from '../delivery/index.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../events/index.js';
+import { shardPrefix } from '../events/shards.js';
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, QueueSnapshot } from '../observability/metrics.js';
 import { watchRedisConnection } from '../observability/redis-connection.js';
+import { type RedisClient, createRedis } from '../redis/index.js';
 import type { Keys } from '../registry/keys.js';
 import type { Registry, WebhookTestStore } from '../registry/index.js';
 import type { DeadLetterStore } from './dead-letters.js';
@@ -28,7 +35,7 @@ export interface EngineDeps {
   readonly config: Config;
   readonly keys: Keys;
   /** Commands connection shared with the registry (not closed by the engine). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly registry: Registry;
   readonly webhookTests: WebhookTestStore;
   readonly deadLetters: DeadLetterStore;
@@ -44,11 +51,6 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** Options every BullMQ connection of hookpost uses (BullMQ's production guide). */
-export function bullConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
-}
-
 /** Counts and oldest waiting age of a queue, for the scrape-time gauges. */
 export async function snapshotQueue(queue: Queue, name: string): Promise<QueueSnapshot> {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
@@ -60,12 +62,19 @@ export async function snapshotQueue(queue: Queue, name: string): Promise<QueueSn
   };
 }
 
+/** One snapshot of several queues under one name (the events queue's shards): counts added, oldest age the largest. */
+export function mergeSnapshots(queue: string, snapshots: readonly QueueSnapshot[]): QueueSnapshot {
+  const counts: Record<string, number> = {};
+  for (const s of snapshots) for (const [state, n] of Object.entries(s.counts)) counts[state] = (counts[state] ?? 0) + n;
+  return { queue, counts, oldestWaitingAgeSeconds: Math.max(0, ...snapshots.map((s) => s.oldestWaitingAgeSeconds)) };
+}
+
 export function createEngine(deps: EngineDeps): Engine {
   const { config, keys, redis, registry, webhookTests, deadLetters, deliveries, signer, metrics, logger } = deps;
   const log = logger.child({ component: 'engine' });
   const prefix = config.prefix;
-  const connection = bullConnection(config.redisUrl);
-  const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedis(config.redis, 'queue');
+  const subscriber = createRedis(config.redis, 'subscriber');
   for (const c of [connection, subscriber]) watchRedisConnection(c, log, 'engine', config.redisUrl);
 
   const client = createDeliveryClient({
@@ -79,8 +88,10 @@ export function createEngine(deps: EngineDeps): Engine {
     onTransition: (origin, state, reason) => {
       metrics.circuitTransitions.inc({ state });
       log.warn({ origin, state, reason }, 'destination circuit changed');
+      health.onTransition(origin, state, reason);
     },
   });
+  const health = createSharedHealth({ redis, subscriber, keys, gate, logger: log });
   const matcher = createMatcher({ source: registry, subscriber, keys, logger: log });
   const pipeline = createDeliveryPipeline({
     client,
@@ -113,27 +124,34 @@ export function createEngine(deps: EngineDeps): Engine {
     // A job stalls when its worker dies; it must be retried, not failed, after a few crashes.
     maxStalledCount: 10,
   };
-  const eventsWorker = new GuardedWorker(
-    config.eventsQueue,
-    createEventProcessor({
-      matcher,
-      pipeline,
-      deadLetters,
-      attempts,
-      deliveries,
-      redis,
-      keys,
-      metrics,
-      logger,
-      retryScheduleMs: config.retryScheduleMs,
-      maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
-    }),
-    workerOptions,
-    {
-      retention: { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
-      // The same cap as the processor's, checked before BullMQ parses the job's data.
-      maxDataBytes: DEFAULT_MAX_EVENT_BYTES,
-    },
+  const processEvent = createEventProcessor({
+    matcher,
+    pipeline,
+    deadLetters,
+    attempts,
+    deliveries,
+    redis,
+    keys,
+    metrics,
+    logger,
+    retryScheduleMs: config.retryScheduleMs,
+    maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+  });
+  // One events worker per consumed shard (src/events/shards.ts; one shard is the single queue of
+  // old), sharing the process's event slots so HOOKPOST_CONCURRENCY stays the process's total.
+  const shardConcurrency = Math.max(1, Math.ceil(config.concurrency / config.shardsConsumed.length));
+  const eventsWorkers = config.shardsConsumed.map(
+    (shard) =>
+      new GuardedWorker(
+        config.eventsQueue,
+        processEvent,
+        { ...workerOptions, concurrency: shardConcurrency, prefix: shardPrefix(prefix, shard, config.shards) },
+        {
+          retention: { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
+          // The same cap as the processor's, checked before BullMQ parses the job's data.
+          maxDataBytes: DEFAULT_MAX_EVENT_BYTES,
+        },
+      ),
   );
   const deliveriesWorker = new GuardedWorker<DeliveriesJobData>(
     DELIVERIES_QUEUE,
@@ -157,7 +175,8 @@ export function createEngine(deps: EngineDeps): Engine {
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
   );
-  for (const w of [eventsWorker, deliveriesWorker]) {
+  const workers = [...eventsWorkers, deliveriesWorker];
+  for (const w of workers) {
     watchRedisConnection(w, log, `worker ${w.name}`, config.redisUrl);
     w.on('failed', (job, err) => {
       if (job && err.name !== 'RetryLaterError' && err.name !== 'UnrecoverableError') {
@@ -169,20 +188,21 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     async start() {
       await matcher.start();
-      await Promise.all([eventsWorker.waitUntilReady(), deliveriesWorker.waitUntilReady()]);
-      void eventsWorker.run();
-      void deliveriesWorker.run();
-      log.info({ concurrency: config.concurrency, queue: config.eventsQueue, prefix }, 'engine started');
+      await health.start();
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      for (const w of workers) void w.run();
+      log.info({ concurrency: config.concurrency, queue: config.eventsQueue, prefix, shards: config.shardsConsumed }, 'engine started');
     },
     async close() {
       const closingAt = Date.now();
       // Stop taking jobs and wait for the active ones (their inline attempts are bounded by the budget).
-      await Promise.all([eventsWorker.close(), deliveriesWorker.close()]);
+      await Promise.all(workers.map((w) => w.close()));
       // Detached attempts are covered by their placeholders; letting them finish saves a re-send.
       await pipeline.drain(Math.max(0, config.shutdownTimeoutMs - 2_000 - (Date.now() - closingAt)));
       pipeline.abandon();
       await attempts.close();
       await matcher.close();
+      await health.close();
       await client.close({ force: true });
       subscriber.disconnect();
       await connection.quit().catch(() => connection.disconnect());

@@ -6,8 +6,8 @@
  * One BullMQ job per event on the fast path (every extra job costs ~140 µs of CPU).
  */
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { AttemptLogWriter } from '../attempts/index.js';
+import type { RedisClient as Redis } from '../redis/index.js';
 import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
 import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';

@@ -40,6 +40,13 @@ export interface Keys {
   attemptWebhookIndex(project: string, webhookId: string): string;
   /** Hash: one webhook's delivery health (last success and failure, recent outcomes). */
   attemptWebhookHealth(project: string, webhookId: string): string;
+  /**
+   * Sorted set: destinations (origins) whose circuit a worker opened, scored by the epoch
+   * milliseconds until which it stays open; shared by every worker (src/delivery/shared-health.ts).
+   */
+  destinationHealth(): string;
+  /** Pub/sub channel: a JSON notice when a worker opens or closes a destination's circuit. */
+  destinationHealthChannel(): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -61,5 +68,7 @@ export function createKeys(prefix: string): Keys {
     attemptDelivery: (project, deliveryId) => `${prefix}:attempts:delivery:${part(project)}:${part(deliveryId)}`,
     attemptWebhookIndex: (project, webhookId) => `${prefix}:attempts:webhook:${part(project)}:${part(webhookId)}`,
     attemptWebhookHealth: (project, webhookId) => `${prefix}:attempts:health:${part(project)}:${part(webhookId)}`,
+    destinationHealth: () => `${prefix}:health`,
+    destinationHealthChannel: () => `${prefix}:health:changes`,
   };
 }

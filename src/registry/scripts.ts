@@ -4,7 +4,7 @@
  * on Redis Cluster when the prefix is hash-tagged.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 
 export interface LuaScript {
   readonly source: string;

@@ -28,7 +28,7 @@
  * written in the current shape on its next change.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
 import type { Keys } from './keys.js';
 import {

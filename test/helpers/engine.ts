@@ -8,9 +8,11 @@ import { Queue } from 'bullmq';
 import { afterEach, inject } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { type Producer, createProducer } from '../../src/events/index.js';
+import { shardPrefixes } from '../../src/events/shards.js';
 import { createServices, type Services } from '../../src/lifecycle/services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { type Engine, createEngine } from '../../src/queue/engine.js';
+import { type RedisClient, createRedis } from '../../src/redis/index.js';
 import {
   type EncryptionKey,
   type Webhook,
@@ -32,8 +34,10 @@ export interface TestEngine {
   /** Raw log text (to check that no secret appears anywhere). */
   logText(): string;
   createWebhook(input: Partial<WebhookCreate> & { url: string }, project?: string): Promise<Webhook>;
-  /** The events queue under the engine's prefix: raw jobs, job states. */
+  /** The events queue under the engine's prefix (shard 0 when sharded): raw jobs, job states. */
   readonly eventsQueue: Queue;
+  /** Every shard's events queue, shard 0 first (one queue without shards). */
+  readonly eventsQueues: readonly Queue[];
   /**
    * Waits until the event job `jobId` is completed or failed and returns that state. First
    * attempts run inline in the event job, so once it is settled they are done (retries are not).
@@ -91,13 +95,23 @@ export async function startTestEngine(
   const services = createServices(config, logger, privateKey, cipher);
   const engine = createEngine(services);
   await engine.start();
-  const producer = createProducer({ redis: redisUrl, prefix: config.prefix, queueName: config.eventsQueue });
-  const eventsQueue = new Queue(config.eventsQueue, { connection: { url: redisUrl }, prefix: config.prefix });
+  const producer = createProducer({ redis: redisUrl, prefix: config.prefix, queueName: config.eventsQueue, shards: config.shards });
+  const queueConnection: RedisClient = createRedis(config.redis, 'queue');
+  const eventsQueues = shardPrefixes(config.prefix, config.shards).map(
+    (prefix) => new Queue(config.eventsQueue, { connection: queueConnection, prefix }),
+  );
+  // Without a listener BullMQ prints each connection error (a failover test kills Redis on purpose).
+  for (const q of eventsQueues) q.on('error', () => {});
+  queueConnection.on('error', () => {});
+  const eventsQueue = eventsQueues[0] as Queue;
   const settled = async (jobId: string, timeoutMs = 10_000): Promise<'completed' | 'failed'> =>
     eventually(
       async () => {
-        const state = await eventsQueue.getJobState(jobId);
-        return state === 'completed' || state === 'failed' ? state : undefined;
+        for (const queue of eventsQueues) {
+          const state = await queue.getJobState(jobId);
+          if (state === 'completed' || state === 'failed') return state;
+        }
+        return undefined;
       },
       timeoutMs,
       `event job ${jobId} to settle`,
@@ -121,6 +135,7 @@ export async function startTestEngine(
       } as WebhookCreate);
     },
     eventsQueue,
+    eventsQueues,
     settled,
     async publishSettled(event) {
       const { jobId } = await producer.publish(event);
@@ -129,7 +144,8 @@ export async function startTestEngine(
     },
     async close() {
       await producer.close();
-      await eventsQueue.close();
+      await Promise.all(eventsQueues.map((q) => q.close()));
+      await queueConnection.quit().catch(() => queueConnection.disconnect());
       await engine.close();
       await services.close();
     },

@@ -125,6 +125,9 @@ message naming the value to fix.
 {{- if and .Values.redis.auth.existingSecret (contains "@" .Values.redis.url) }}
 {{- fail "hookpost: redis.url must not carry credentials when redis.auth.existingSecret is set" }}
 {{- end }}
+{{- if and (regexMatch "^rediss?\\+cluster://" .Values.redis.url) (not (regexMatch "\\{[^}]+\\}" (toString .Values.config.prefix))) }}
+{{- fail (printf "hookpost: on Redis Cluster config.prefix (HOOKPOST_PREFIX) needs a hash tag, e.g. \"{%s}\"; got %q" (toString .Values.config.prefix) (toString .Values.config.prefix)) }}
+{{- end }}
 {{- $shutdown := .Values.config.shutdownTimeout | toString }}
 {{- if regexMatch "^[0-9]+s$" $shutdown }}
 {{- if ge (atoi (trimSuffix "s" $shutdown)) (int .Values.terminationGracePeriodSeconds) }}

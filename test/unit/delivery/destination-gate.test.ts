@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AttemptReport, createDestinationGate, type GateState, type OpenReason } from '../../../src/delivery/index.js';
+import { type AttemptReport, createDestinationGate, type GateState, type TransitionReason } from '../../../src/delivery/index.js';
 
 const A = 'https://a.example';
 const B = 'https://b.example';
@@ -11,7 +11,7 @@ type Options = Parameters<typeof createDestinationGate>[0];
 
 function setup(options: Options = {}) {
   let t = 1_000_000;
-  const transitions: Array<[string, GateState, OpenReason | undefined]> = [];
+  const transitions: Array<[string, GateState, TransitionReason | undefined]> = [];
   const gate = createDestinationGate({
     maxInFlightPerOrigin: 2,
     slowMaxInFlightPerOrigin: 1,
@@ -274,5 +274,75 @@ describe('destination gate: acquire(origin, maxWaitMs)', () => {
     const { gate } = setup({ maxInFlightPerOrigin: 1 });
     expect(gate.tryAcquire(A)).toBe('ok');
     await expect(gate.acquire(A, 0)).resolves.toBe('busy');
+  });
+});
+
+describe('destination gate: evidence from other processes', () => {
+  it('markOpen opens a closed circuit until the given time, then lets one probe through', () => {
+    const { gate, transitions, advance } = setup();
+    gate.markOpen(A, 1_000_000 + 2_500);
+    expect(gate.state(A)).toBe('open');
+    expect(gate.tryAcquire(A)).toBe('open');
+    expect(gate.openRemainingMs(A)).toBe(2_500);
+    expect(transitions).toEqual([[A, 'open', 'remote']]);
+    expect(gate.state(B)).toBe('closed');
+    advance(2_500);
+    expect(gate.tryAcquire(A)).toBe('ok');
+    expect(gate.tryAcquire(A)).toBe('open');
+    gate.release(A, OK);
+    expect(gate.state(A)).toBe('closed');
+  });
+
+  it('markOpen keeps a later local open time and extends an earlier one, without a transition', () => {
+    const { gate, transitions, fail } = setup();
+    fail(A, 3);
+    expect(gate.openRemainingMs(A)).toBe(1_000);
+    gate.markOpen(A, 1_000_000 + 500);
+    expect(gate.openRemainingMs(A)).toBe(1_000);
+    gate.markOpen(A, 1_000_000 + 4_000);
+    expect(gate.openRemainingMs(A)).toBe(4_000);
+    expect(transitions).toEqual([[A, 'open', 'failures']]);
+  });
+
+  it('markOpen ignores a time that has passed', () => {
+    const { gate, transitions } = setup();
+    gate.markOpen(A, 1_000_000);
+    gate.markOpen(A, 999_000);
+    expect(gate.state(A)).toBe('closed');
+    expect(transitions).toEqual([]);
+  });
+
+  it('markOpen wakes waiters with open', async () => {
+    const { gate } = setup();
+    expect(gate.tryAcquire(A)).toBe('ok');
+    expect(gate.tryAcquire(A)).toBe('ok');
+    const waiting = gate.acquire(A, 10_000);
+    gate.markOpen(A, 1_000_000 + 1_000);
+    await expect(waiting).resolves.toBe('open');
+  });
+
+  it('a probe in flight when markOpen arrives can still close the circuit; a failed one does not wedge it', () => {
+    const { gate, fail, advance } = setup();
+    fail(A, 3);
+    advance(1_000);
+    expect(gate.tryAcquire(A)).toBe('ok'); // the probe
+    gate.markOpen(A, 1_000_000 + 1_000 + 3_000);
+    gate.release(A, FAIL);
+    expect(gate.state(A)).toBe('open');
+    advance(3_000);
+    expect(gate.tryAcquire(A)).toBe('ok'); // next probe is not blocked by the first
+  });
+
+  it('markClosed closes an open circuit with reason remote and does nothing to a closed one', () => {
+    const { gate, transitions, fail } = setup();
+    fail(A, 3);
+    gate.markClosed(A);
+    gate.markClosed(B);
+    expect(gate.state(A)).toBe('closed');
+    expect(gate.tryAcquire(A)).toBe('ok');
+    expect(transitions).toEqual([
+      [A, 'open', 'failures'],
+      [A, 'closed', 'remote'],
+    ]);
   });
 });

@@ -219,9 +219,36 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
     expect(podSpec(worker).containers[0]?.env?.find((e) => e.name === 'HOOKPOST_REDIS_URL')?.value).toBe('redis://:$(REDIS_PASSWORD)@redis:6379');
   });
 
+  it.each([
+    ['cluster.yaml', 'cluster', 3],
+    ['sentinel.yaml', 'sentinel', 1],
+  ])('examples/%s: a %s URL with the password from its Secret, read back by loadConfig', (file, kind, shards) => {
+    const { manifests } = rendered(readYaml(`${CHART_DIR}/examples/${file}`) as Values);
+    const data = find(manifests, 'ConfigMap', 'hookpost').data ?? {};
+    const worker = podSpec(find(manifests, 'Deployment', 'hookpost-worker')).containers[0];
+    const url = worker?.env?.find((e) => e.name === 'HOOKPOST_REDIS_URL')?.value ?? '';
+    expect(url).toMatch(new RegExp(`^redis\\+${kind}://:\\$\\(REDIS_PASSWORD\\)@`));
+    const config = loadConfig(
+      { ...data, HOOKPOST_API_TOKENS: 'a-token-of-at-least-16-characters', HOOKPOST_REDIS_URL: url.replace('$(REDIS_PASSWORD)', 'pw') },
+      { role: 'worker' },
+    );
+    expect(config.redis).toMatchObject({ kind, password: 'pw' });
+    expect(config).toMatchObject({ prefix: '{hookpost}', shards, shardsConsumed: Array.from({ length: shards }, (_, i) => i) });
+    expect(worker?.env?.map((e) => e.name)).not.toContain('HOOKPOST_SHARDS_CONSUMED');
+  });
+
+  it('passes worker.shardsConsumed to the workers only', () => {
+    const { manifests } = rendered({ secrets: { existingSecret: 'hp' }, config: { shards: 4 }, worker: { shardsConsumed: '0,2' } });
+    const env = (name: string) => podSpec(find(manifests, 'Deployment', name)).containers[0]?.env ?? [];
+    expect(env('hookpost-worker').find((e) => e.name === 'HOOKPOST_SHARDS_CONSUMED')?.value).toBe('0,2');
+    expect(env('hookpost-api').map((e) => e.name)).not.toContain('HOOKPOST_SHARDS_CONSUMED');
+    expect(find(manifests, 'ConfigMap', 'hookpost').data?.['HOOKPOST_SHARDS']).toBe('4');
+  });
+
   it.each<[string, Values, string]>([
     ['both Redis Secrets', { secrets: { existingSecret: 'hp' }, redis: { existingSecret: 'url', auth: { existingSecret: 'pw' } } }, 'not both'],
     ['credentials in redis.url beside redis.auth', { secrets: { existingSecret: 'hp' }, redis: { url: 'redis://:pw@redis:6379', auth: { existingSecret: 'pw' } } }, 'redis.url must not carry credentials'],
+    ['a cluster URL and a prefix without a hash tag', { secrets: { existingSecret: 'hp' }, redis: { url: 'redis+cluster://a:6379,b:6379' } }, 'on Redis Cluster config.prefix (HOOKPOST_PREFIX) needs a hash tag, e.g. "{hookpost}"'],
     ['no Secret at all', {}, 'set secrets.existingSecret (recommended) or secrets.signingKey'],
     ['a signing key but no tokens', { secrets: { signingKey: TEST_KEY } }, 'or secrets.apiTokens'],
     ['no encryption key', { secrets: { signingKey: TEST_KEY, apiTokens: ['token-one-0123456789'] } }, 'or secrets.encryptionKey'],

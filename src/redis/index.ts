@@ -1,0 +1,10 @@
+export {
+  assertClusterPrefix,
+  clusterPrefixProblem,
+  createRedis,
+  isCluster,
+  type CreateRedisOptions,
+  type RedisClient,
+  type RedisPurpose,
+} from './connect.js';
+export { hashTagOf, maskRedisUrl, parseRedisUrl, RedisUrlError, type RedisNode, type RedisTarget, type RedisTopology } from './url.js';
