@@ -45,21 +45,21 @@ function die(message: string, code = 1): never {
 function loadKeys(config: Config, logger: Logger): KeyObject[] {
   if (config.signingKeyFiles.length > 0) {
     const keys = loadSigningKeys(config.signingKeyFiles);
-    for (const path of config.signingKeyFiles) warnIfExposed(path, logger);
+    for (const path of config.signingKeyFiles) warnIfExposed(path, 'signing', logger);
     return keys;
   }
   const local = loadOrCreateLocalKey(config.dataDir);
   logger.info({ path: local.path, created: local.created }, local.created ? 'generated a local signing key' : 'using the local signing key');
-  warnIfExposed(local.path, logger);
+  warnIfExposed(local.path, 'signing', logger);
   return [local.key];
 }
 
-function warnIfExposed(path: string, logger: Logger): void {
+function warnIfExposed(path: string, kind: 'signing' | 'encryption', logger: Logger): void {
   const exposure = keyFileExposure(path);
   if (exposure === null) return;
   logger.warn(
     { file: path, mode: exposure.mode, readableBy: exposure.readableBy, fix: `chmod 600 ${path}` },
-    'signing key file is readable by other users: chmod 600 it',
+    `${kind} key file is readable by other users: chmod 600 it`,
   );
 }
 
@@ -67,6 +67,7 @@ function warnIfExposed(path: string, logger: Logger): void {
 function loadCipher(config: Config, logger: Logger): SecretsCipher {
   if (config.encryptionKeyFile) {
     const keys = loadEncryptionKeys(config.encryptionKeyFile);
+    warnIfExposed(config.encryptionKeyFile, 'encryption', logger);
     logger.info({ currentKeyId: keys[0]?.id, keys: keys.length }, 'encryption keys loaded');
     return createSecretsCipher(keys);
   }

@@ -3,7 +3,7 @@
  * first signs, /v2.1/signing-keys publishes both, and a receiver that trusts the published set keeps
  * verifying when the order is swapped. A key file readable by other users is one warning line.
  */
-import { type KeyObject, generateKeyPairSync } from 'node:crypto';
+import { type KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,5 +144,26 @@ describe('signing-key rotation (local process)', () => {
     expect(proc.stderr()).toContain(broken);
     expect(proc.stderr()).toContain('HOOKPOST_ERR_SIGNING_KEY_INVALID');
     expect(proc.stderr().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an encryption key file readable by others gives one startup warning naming it', async () => {
+    const exposed = join(dir, 'encryption-key');
+    writeFileSync(exposed, `${randomBytes(32).toString('base64')}\n`, { mode: 0o644 });
+    chmodSync(exposed, 0o644);
+    const proc = spawnWorker('worker', {
+      HOOKPOST_REDIS_URL: inject('redisUrl'),
+      HOOKPOST_PREFIX: uniquePrefix('enc'),
+      HOOKPOST_SIGNING_KEY_FILE: oldPath,
+      HOOKPOST_ENCRYPTION_KEY_FILE: exposed,
+      HOOKPOST_METRICS_PORT: String(await freePort()),
+      HOOKPOST_API_HOST: '127.0.0.1',
+    });
+    cleanups.push(() => proc.proc.exitCode === null && proc.proc.kill('SIGKILL'));
+    const warning = await proc.waitForLog((l) => l.msg === 'encryption key file is readable by other users: chmod 600 it');
+    expect(warning).toMatchObject({ level: 40, file: exposed, fix: `chmod 600 ${exposed}` });
+    await proc.waitForLog((l) => l.msg === 'engine started');
+    expect(proc.logs.filter((l) => String(l.msg).includes('chmod 600'))).toHaveLength(1);
+    proc.proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
   });
 });
