@@ -20,7 +20,7 @@ import { createProducer } from '../src/events/index.js';
 import { createKeys, createRegistry } from '../src/registry/index.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=full,paced,fanout,big,registry,isolation` runs some scenarios only (see bench/isolation.ts for issue 9). */
+/** `--only=full,attempt-log,paced,fanout,big,registry,isolation` runs some scenarios only (see bench/isolation.ts for issue 9). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (name: string) => !only || only.includes(name);
 const redisUrl = process.env.HOOKPOST_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -92,8 +92,12 @@ async function startReceiver(options: { blackhole?: boolean; ports?: number } = 
   };
 }
 
+/** Extra worker variables of the current scenario (the attempt-log comparison turns the log off). */
+let workerEnvOverride: Record<string, string> = {};
+
 function startWorker(kind: 'hookpost' | 'naive', prefix: string, targetUrl: string): ChildProcess {
   const env = {
+    ...workerEnvOverride,
     PATH: process.env.PATH,
     HOOKPOST_REDIS_URL: redisUrl,
     HOOKPOST_PREFIX: prefix,
@@ -352,6 +356,23 @@ async function main() {
   }
   const best = (xs: number[]) => Math.max(...xs);
   console.log(`full speed: hookpost ${hook.join(', ')}/s; naive baseline ${naive.join(', ')}/s; ratio (best) ${(best(hook) / best(naive)).toFixed(2)}x`);
+  }
+
+  if (wanted('attempt-log')) {
+    // The attempt log's cost at full speed: the same worker with the log on and off, alternating.
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let r = 0; r < Math.max(rounds, 3); r++) {
+      workerEnvOverride = { HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK: '0' };
+      off.push((await fullSpeed('hookpost', receiver, n)).perSecond);
+      workerEnvOverride = {};
+      on.push((await fullSpeed('hookpost', receiver, n)).perSecond);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+    console.log(
+      `attempt log at full speed: on ${on.join(', ')}/s; off ${off.join(', ')}/s; ` +
+        `median on/off ${(median(on) / median(off)).toFixed(3)} (cost ${((1 - median(on) / median(off)) * 100).toFixed(1)} %)`,
+    );
   }
 
   if (wanted('paced')) {
