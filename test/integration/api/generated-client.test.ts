@@ -10,9 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/api/app.js';
-import { deadLetterRoutes } from '../../../src/api/routes/dead-letters.js';
-import { enqueueWebhookTest, redriveDeadLetter } from '../../../src/queue/enqueue.js';
+import { buildProcessApp } from '../../../src/lifecycle/run.js';
 import { type TestEngine, startTestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
 import { inject } from 'vitest';
@@ -213,28 +211,7 @@ describe('a generated client', () => {
 
   beforeAll(async () => {
     t = await startTestEngine(inject('redisUrl'), { HOOKPOST_API_TOKENS: TOKEN });
-    const { services } = t;
-    app = buildApp(
-      {
-        apiTokens: [TOKEN],
-        allowHttp: true,
-        registry: services.registry,
-        webhookTests: services.webhookTests,
-        enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
-        publicKey: services.publicKey,
-        checkReady: services.checkReady,
-        metricsRegistry: services.metricsRegistry,
-        logger: services.logger,
-      },
-      {
-        routes: [
-          deadLetterRoutes({
-            deadLetters: services.deadLetters,
-            redrive: (project, deliveryId) => redriveDeadLetter(services, project, deliveryId),
-          }),
-        ],
-      },
-    );
+    app = buildProcessApp(t.services);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     receiver = await startReceiver((req) => ({ status: req.path.includes('fail') ? 500 : 204 }));

@@ -11,8 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../../src/api/app.js';
-import { enqueueWebhookTest } from '../../../src/queue/enqueue.js';
+import { buildProcessApp } from '../../../src/lifecycle/run.js';
 import { type TestEngine, eventually, startTestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
 
@@ -88,18 +87,7 @@ describe("UP42's SDK against the UP42-style surface", () => {
 
   beforeAll(async () => {
     t = await startTestEngine(inject('redisUrl'), { HOOKPOST_API_TOKENS: TOKEN });
-    const { services } = t;
-    app = buildApp({
-      apiTokens: [TOKEN],
-      allowHttp: true,
-      registry: services.registry,
-      webhookTests: services.webhookTests,
-      enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
-      publicKey: services.publicKey,
-      checkReady: services.checkReady,
-      metricsRegistry: services.metricsRegistry,
-      logger: services.logger,
-    });
+    app = buildProcessApp(t.services);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     receiver = await startReceiver();
