@@ -10,8 +10,7 @@
  *   npm run bench:cluster [-- --events=20000]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +20,7 @@ import { shardOf, shardPrefix } from '../src/events/shards.js';
 import { createRedis } from '../src/redis/index.js';
 import { createKeys, createRegistry } from '../src/registry/index.js';
 import { type TestCluster, startCluster } from '../test/helpers/topology.js';
+import { writeWorkerKeys } from './keys.js';
 
 const eventsArg = process.argv.find((a) => a.startsWith('--events='));
 const EVENTS = eventsArg ? Number(eventsArg.slice(9)) : 20_000;
@@ -32,8 +32,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-bench-cluster-'));
-const keyFile = join(dir, 'key.pem');
-writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+const { env: keyEnv } = writeWorkerKeys(dir);
 
 interface Receiver {
   readonly url: string;
@@ -96,7 +95,7 @@ function startWorker(url: string, prefix: string, shards: number, metricsPort: n
     HOOKPOST_REDIS_URL: url,
     HOOKPOST_PREFIX: prefix,
     HOOKPOST_SHARDS: String(shards),
-    HOOKPOST_SIGNING_KEY_FILE: keyFile,
+    ...keyEnv,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKPOST_METRICS_PORT: String(metricsPort),

@@ -9,8 +9,7 @@
  * and removes its keys at the end.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createProducer } from '../src/events/index.js';
 import { createKeys, createRegistry } from '../src/registry/index.js';
+import { writeWorkerKeys } from './keys.js';
 
 const quick = process.argv.includes('--quick');
 /** `--only=full,attempt-log,paced,fanout,big,registry,isolation` runs some scenarios only (see bench/isolation.ts for issue 9). */
@@ -32,10 +32,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-bench-'));
-const keyFile = join(dir, 'key.pem');
-writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-const encryptionKeyFile = join(dir, 'encryption-key');
-writeFileSync(encryptionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+const { signingKeyFile: keyFile, env: keyEnv } = writeWorkerKeys(dir);
 const redis = new Redis(redisUrl);
 
 interface Receiver {
@@ -102,8 +99,7 @@ function startWorker(kind: 'hookpost' | 'naive', prefix: string, targetUrl: stri
     HOOKPOST_REDIS_URL: redisUrl,
     HOOKPOST_PREFIX: prefix,
     HOOKPOST_API_TOKENS: 'bench-token-0123456789',
-    HOOKPOST_SIGNING_KEY_FILE: keyFile,
-    HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
+    ...keyEnv,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKPOST_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),

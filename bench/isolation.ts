@@ -34,8 +34,7 @@
  * Every loop is bounded; a watchdog stops the run (and cleans up) if it overruns its time budget.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,6 +45,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createProducer } from '../src/events/index.js';
 import { createKeys, createRegistry } from '../src/registry/index.js';
+import { writeWorkerKeys } from './keys.js';
 
 // ---- flags ------------------------------------------------------------------------------------
 
@@ -143,10 +143,7 @@ function formatMs(ms: number): string {
 
 const children = new Set<ChildProcess>();
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-isolation-'));
-const keyFile = join(dir, 'key.pem');
-writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-const encryptionKeyFile = join(dir, 'encryption-key');
-writeFileSync(encryptionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+const { env: keyEnv } = writeWorkerKeys(dir);
 const prefix = `isobench${process.pid}x${Date.now().toString(36)}`;
 let redisUrl = givenRedisUrl ?? '';
 let privateRedis: ChildProcess | undefined;
@@ -253,8 +250,7 @@ async function startWorker(): Promise<ChildProcess> {
     PATH: process.env.PATH,
     HOOKPOST_REDIS_URL: redisUrl,
     HOOKPOST_PREFIX: prefix,
-    HOOKPOST_SIGNING_KEY_FILE: keyFile,
-    HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
+    ...keyEnv,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKPOST_METRICS_PORT: String(metricsPort),

@@ -10,14 +10,14 @@
  * redis://127.0.0.1:6379) under a fresh prefix, and removes its keys at the end.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { writeWorkerKeys } from './keys.js';
 
 const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
@@ -43,17 +43,13 @@ async function freePort(): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-bench-'));
-  const keyFile = join(dir, 'key.pem');
-  writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  const encryptionKeyFile = join(dir, 'encryption-key');
-  writeFileSync(encryptionKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  const { env: keyEnv } = writeWorkerKeys(dir);
   const worker = spawn(process.execPath, [workerScript], {
     env: {
       PATH: process.env.PATH ?? '',
       HOOKPOST_REDIS_URL: redisUrl,
       HOOKPOST_PREFIX: prefix,
-      HOOKPOST_SIGNING_KEY_FILE: keyFile,
-      HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
+      ...keyEnv,
       HOOKPOST_METRICS_PORT: String(await freePort()),
       HOOKPOST_API_HOST: '127.0.0.1',
       HOOKPOST_LOG_LEVEL: 'info',

@@ -12,14 +12,14 @@
  * it gives up after 20 minutes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { writeWorkerKeys } from './keys.js';
 
 const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
 const total = flag('events', 1_000_000);
@@ -60,16 +60,12 @@ for (;;) {
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? Number.NaN);
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-const keyFile = join(dir, 'key.pem');
-writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-const encryptionKeyFile = join(dir, 'encryption-key');
-writeFileSync(encryptionKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+const { env: keyEnv } = writeWorkerKeys(dir);
 const worker = spawn(process.execPath, [join(here, '..', 'workers', 'worker.js')], {
   env: {
     PATH: process.env.PATH ?? '',
     HOOKPOST_REDIS_URL: url,
-    HOOKPOST_SIGNING_KEY_FILE: keyFile,
-    HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile,
+    ...keyEnv,
     HOOKPOST_METRICS_PORT: String(await freePort()),
     HOOKPOST_API_HOST: '127.0.0.1',
     HOOKPOST_LOG_LEVEL: 'warn',

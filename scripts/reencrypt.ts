@@ -11,6 +11,8 @@
 import { Cluster } from 'ioredis';
 import { loadConfig } from '../config/index.js';
 import {
+  NO_COUNTS,
+  addCounts,
   createKeys,
   createSecretsCipher,
   loadEncryptionKeys,
@@ -35,24 +37,16 @@ try {
 const redis = createRedis(config.redis, 'commands');
 const report = (err: unknown, key: string) =>
   process.stderr.write(`hookpost reencrypt: ${key}: ${err instanceof Error ? err.message : String(err)}\n`);
-type Counts = Awaited<ReturnType<typeof reencryptWebhooks>>;
-const add = (a: Counts, b: Counts): Counts => ({
-  scanned: a.scanned + b.scanned,
-  rewritten: a.rewritten + b.rewritten,
-  current: a.current + b.current,
-  unreadable: a.unreadable + b.unreadable,
-});
 try {
   // SCAN is per node: on a cluster, every master is scanned (the registry's keys share one slot, so
   // one of them holds them all; the others find nothing).
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const zero: Counts = { scanned: 0, rewritten: 0, current: 0, unreadable: 0 };
-  let webhooks = zero;
-  let webhookTests = zero;
+  let webhooks = NO_COUNTS;
+  let webhookTests = NO_COUNTS;
   for (const node of nodes) {
     const options = { redis: node, keys: createKeys(config.prefix), cipher };
-    webhooks = add(webhooks, await reencryptWebhooks(options, report));
-    webhookTests = add(webhookTests, await reencryptWebhookTests(options, report));
+    webhooks = addCounts(webhooks, await reencryptWebhooks(options, report));
+    webhookTests = addCounts(webhookTests, await reencryptWebhookTests(options, report));
   }
   process.stdout.write(`${JSON.stringify({ currentKeyId: cipher.currentKeyId, webhooks, webhookTests })}\n`);
   process.exitCode = webhooks.unreadable + webhookTests.unreadable > 0 ? 1 : 0;

@@ -18,7 +18,6 @@ export {
 export {
   createRegistry,
   reencryptWebhooks,
-  type ReencryptCounts,
   WEBHOOK_DEFAULTS,
   type Registry,
   type RegistryOptions,
@@ -42,3 +41,4 @@ export {
   type WebhookTestStore,
   type WebhookTestStoreOptions,
 } from './webhook-tests.js';
+export { NO_COUNTS, type ReencryptCounts, addCounts } from './reencrypt-scan.js';

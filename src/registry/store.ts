@@ -44,6 +44,7 @@ import {
   isWebhookEvent,
 } from './model.js';
 import { type RegistryObject, encodeNoticeObjects, encodeNoticeProjects } from './notice.js';
+import { type ReencryptCounts, forEachKey } from './reencrypt-scan.js';
 import { defineScript, runScript } from './scripts.js';
 import { nextSecrets } from './secrets.js';
 import { type SecretsCipher, isEncrypted } from './secrets-cipher.js';
@@ -695,18 +696,6 @@ export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOpti
   };
 }
 
-/** What `reencryptWebhooks` did, by record. */
-export interface ReencryptCounts {
-  /** Records read. */
-  readonly scanned: number;
-  /** Records rewritten: some value was plaintext or under an older key. */
-  readonly rewritten: number;
-  /** Records already entirely under the current key (or without secrets). */
-  readonly current: number;
-  /** Records that could not be decrypted (a key missing from the file): left as they were. */
-  readonly unreadable: number;
-}
-
 // KEYS: the record. ARGV: expected json, new json. 1: written; 0: changed meanwhile (read again).
 const REWRITE = defineScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -726,39 +715,31 @@ export async function reencryptWebhooks(
 ): Promise<ReencryptCounts> {
   const counts = { scanned: 0, rewritten: 0, current: 0, unreadable: 0 };
   // `*` is kept as is by the key builder's escaping, so this is the glob of every record key.
-  const pattern = keys.webhook('*', '*');
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-    cursor = next;
-    for (const key of found) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const json = await redis.get(key);
-        if (json === null) break;
-        if (attempt === 0) counts.scanned++;
-        const stored = JSON.parse(json) as Webhook;
-        const values = storedSecretsOf({ ...stored, headers: stored.headers ?? [], secret: stored.secret ?? null });
-        if (values.every((v) => cipher.isCurrent(v))) {
-          counts.current++;
-          break;
-        }
-        let sealed: string;
-        try {
-          const plain = mapSecrets({ ...stored, headers: stored.headers ?? [], secret: stored.secret ?? null }, (v) =>
-            cipher.decrypt(v, webhookContext(stored.id)),
-          );
-          sealed = JSON.stringify({ ...stored, ...sealWebhook(cipher, plain) });
-        } catch (err) {
-          counts.unreadable++;
-          log(err, key);
-          break;
-        }
-        if ((await runScript(redis, REWRITE, [key], [json, sealed])) === 1) {
-          counts.rewritten++;
-          break;
-        }
+  await forEachKey(redis, keys.webhook('*', '*'), async (key) => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const json = await redis.get(key);
+      if (json === null) return;
+      if (attempt === 0) counts.scanned++;
+      const raw = JSON.parse(json) as Webhook;
+      const stored = { ...raw, headers: raw.headers ?? [], secret: raw.secret ?? null };
+      if (storedSecretsOf(stored).every((v) => cipher.isCurrent(v))) {
+        counts.current++;
+        return;
+      }
+      let sealed: string;
+      try {
+        const plain = openWebhook(cipher, stored);
+        sealed = JSON.stringify({ ...raw, ...sealWebhook(cipher, plain) });
+      } catch (err) {
+        counts.unreadable++;
+        log(err, key);
+        return;
+      }
+      if ((await runScript(redis, REWRITE, [key], [json, sealed])) === 1) {
+        counts.rewritten++;
+        return;
       }
     }
-  } while (cursor !== '0');
+  });
   return counts;
 }

@@ -25,6 +25,7 @@ import {
   isProjectWide,
   objectTypeOf,
 } from './model.js';
+import { type ReencryptCounts, forEachKey } from './reencrypt-scan.js';
 import { defineScript, runScript } from './scripts.js';
 import { type SecretsCipher, isEncrypted } from './secrets-cipher.js';
 import { type WebhookHeaderInput, createRegistry } from './store.js';
@@ -281,34 +282,28 @@ return 1
 export async function reencryptWebhookTests(
   { redis, keys, cipher }: Required<WebhookTestStoreOptions>,
   log: (err: unknown, key: string) => void = () => {},
-): Promise<{ scanned: number; rewritten: number; current: number; unreadable: number }> {
+): Promise<ReencryptCounts> {
   const counts = { scanned: 0, rewritten: 0, current: 0, unreadable: 0 };
-  const pattern = keys.webhookTest('*', '*');
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-    cursor = next;
-    for (const key of found) {
-      const json = await redis.hget(key, 'config');
-      if (json === null) continue;
-      counts.scanned++;
-      const config = JSON.parse(json) as StoredTestConfig;
-      if (config.headers.every((h) => cipher.isCurrent(h.value))) {
-        counts.current++;
-        continue;
-      }
-      let sealed: string;
-      try {
-        const context = testContext(config.id);
-        sealed = JSON.stringify(mapHeaderValues(config, (v) => cipher.encrypt(cipher.decrypt(v, context), context)));
-      } catch (err) {
-        counts.unreadable++;
-        log(err, key);
-        continue;
-      }
-      // 0: the test settled meanwhile, and its config is gone: nothing left to re-encrypt.
-      if ((await runScript(redis, REWRITE_CONFIG, [key], [json, sealed])) === 1) counts.rewritten++;
+  await forEachKey(redis, keys.webhookTest('*', '*'), async (key) => {
+    const json = await redis.hget(key, 'config');
+    if (json === null) return;
+    counts.scanned++;
+    const config = JSON.parse(json) as StoredTestConfig;
+    if (config.headers.every((h) => cipher.isCurrent(h.value))) {
+      counts.current++;
+      return;
     }
-  } while (cursor !== '0');
+    let sealed: string;
+    try {
+      const context = testContext(config.id);
+      sealed = JSON.stringify(mapHeaderValues(config, (v) => cipher.encrypt(cipher.decrypt(v, context), context)));
+    } catch (err) {
+      counts.unreadable++;
+      log(err, key);
+      return;
+    }
+    // 0: the test settled meanwhile, and its config is gone: nothing left to re-encrypt.
+    if ((await runScript(redis, REWRITE_CONFIG, [key], [json, sealed])) === 1) counts.rewritten++;
+  });
   return counts;
 }

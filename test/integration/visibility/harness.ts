@@ -1,15 +1,10 @@
 /**
- * The engine and the API on one private prefix, wired like `runProcess('local')` (src/lifecycle/run.ts):
- * the default routes plus dead letters, deliveries and /ui, listening on a free loopback port so
+ * The engine and the API on one private prefix, the API built as the api and local processes build it
+ * (`buildProcessApp`), listening on a free loopback port so
  * browsers and the CLI reach it over real HTTP.
  */
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../src/api/index.js';
-import { deadLetterRoutes } from '../../../src/api/routes/dead-letters.js';
-import { deliveryRoutes } from '../../../src/api/routes/deliveries.js';
-import { uiRoutes } from '../../../src/api/routes/ui.js';
-import { redeliver, redriveDeadLetters } from '../../../src/attempts/index.js';
-import { enqueueWebhookTest, redriveDeadLetter } from '../../../src/queue/enqueue.js';
+import { buildProcessApp } from '../../../src/lifecycle/run.js';
 import { type TestEngine, useTestScope } from '../../helpers/engine.js';
 
 export const TOKEN = 'test-token-0123456789';
@@ -32,31 +27,8 @@ export function useStack() {
     async stack(env: Record<string, string> = {}): Promise<Stack> {
       const t = await scope.engine(env);
       const s = t.services;
-      const app = buildApp(
-        {
-          apiTokens: [TOKEN],
-          allowHttp: true,
-          registry: s.registry,
-          webhookTests: s.webhookTests,
-          enqueueWebhookTest: (project, testId) => enqueueWebhookTest(s, project, testId),
-          publicKey: s.publicKey,
-          checkReady: s.checkReady,
-          metricsRegistry: s.metricsRegistry,
-          logger: s.logger,
-        },
-        {
-          routes: [
-            deadLetterRoutes({ deadLetters: s.deadLetters, redrive: (p, id) => redriveDeadLetter(s, p, id) }),
-            deliveryRoutes({
-              attempts: s.attempts,
-              deadLetters: s.deadLetters,
-              redeliver: (p, id) => redeliver(s, p, id),
-              redriveDeadLetters: (p, f) => redriveDeadLetters(s, p, f),
-            }),
-            uiRoutes(),
-          ],
-        },
-      );
+      // The process's own app: every route module on these services (config.apiTokens holds TOKEN).
+      const app = buildProcessApp(s);
       await app.listen({ host: '127.0.0.1', port: 0 });
       scope.defer(() => app.close());
       const address = app.server.address();
