@@ -96,3 +96,6 @@ export interface KeptEvent {
 export const MAX_KEPT_RESULT_BYTES = 4_096;
 /** `error_message` is not part of the payload; at most this many characters of it are kept. */
 export const MAX_KEPT_ERROR_MESSAGE_CHARS = 1_024;
+
+/** What asking for a re-delivery gives: `queued`, or why not (no such delivery in the log, or its event is no longer kept). */
+export type RedeliverResult = 'queued' | 'not_found' | 'event_gone';

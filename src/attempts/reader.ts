@@ -2,8 +2,7 @@
  * Reads the attempt log for the API: deliveries newest first (by last activity) with filters and
  * cursor pagination, one delivery's attempts, its kept event, and a webhook's health.
  */
-import type { RedisClient as Redis } from '../redis/index.js';
-import type { Keys } from '../registry/keys.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { WebhookEvent } from '../registry/model.js';
 import { parseKeptEvent } from './kept-event.js';
 import {

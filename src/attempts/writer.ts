@@ -5,14 +5,13 @@
  * A crash loses what was still buffered (at most `flushIntervalMs` of records): the log is for
  * people looking at deliveries, the queues and dead letters remain the source of truth.
  *
- * Layout per project (all keys from registry/keys.ts): a sorted set of delivery ids by last
+ * Layout per project (all keys from redis/keys.ts): a sorted set of delivery ids by last
  * activity, a hash per delivery (`n` attempts so far, `a<k>` the k-th attempt's JSON, `e` the kept
  * event), and per webhook a capped sorted set (the count retention) and a small health hash.
  */
-import type { RedisClient as Redis } from '../redis/index.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { Keys } from '../registry/keys.js';
 import { serializeKeptEvent } from './kept-event.js';
 import { type AttemptRecord, MAX_ATTEMPTS_PER_DELIVERY, RECENT_OUTCOMES } from './model.js';
 import { defineScript, runScript } from './scripts.js';

@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WebhookTestConfig, WebhookTestStore } from '../registry/index.js';
 import type { Webhook, WebhookEvent } from '../registry/model.js';
-import type { DeadLetterStore } from './dead-letters.js';
+import type { DeadLetterStore } from '../dead-letters/index.js';
 import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { RetryLaterError } from './errors.js';
 import { type DeliveriesJobData, type DeliveryJobData, type WebhookTestJobData, readDeliveriesJob } from './jobs.js';

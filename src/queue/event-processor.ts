@@ -7,14 +7,13 @@
  */
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { AttemptLogWriter } from '../attempts/index.js';
-import type { RedisClient as Redis } from '../redis/index.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
 import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Keys } from '../registry/keys.js';
-import type { DeadLetterStore } from './dead-letters.js';
+import type { DeadLetterStore } from '../dead-letters/index.js';
 import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
 import { settleAndRecord } from './settle.js';

@@ -6,7 +6,7 @@ import type { AttemptLogWriter } from '../attempts/index.js';
 import type { AttemptOutcome } from '../delivery/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import { nextRetryDelayMs } from '../retry/index.js';
-import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
+import type { DeadLetter, DeadLetterStore } from '../dead-letters/index.js';
 
 export type Settlement =
   | { readonly action: 'delivered' }

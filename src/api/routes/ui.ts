@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 
 /** The page's Content-Security-Policy: nothing inline, nothing from another origin, no framing. */
 export const UI_CONTENT_SECURITY_POLICY = [
@@ -37,28 +37,29 @@ export function findUiDir(): string {
   throw new Error('the ui/ folder (index.html, app.js, style.css) was not found beside src/ or dist/');
 }
 
-export function uiRoutes(dir: string = findUiDir()): RouteModule {
-  const files = new Map(Object.entries(FILES).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
-  return {
-    name: 'ui',
+/** Served when the API is given the page's folder (`deps.uiDir`, e.g. {@link findUiDir}). */
+export const uiRoutes: RouteModule = {
+  name: 'ui',
 
-    register(app) {
-      const securityHeaders = {
-        'content-security-policy': UI_CONTENT_SECURITY_POLICY,
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'x-frame-options': 'DENY',
-        'cache-control': 'no-cache',
-      };
-      // `/ui`, `/ui/` and `/ui/<file>`; the page links its files by absolute path.
-      app.get<{ Params: { file?: string } }>('/ui/:file?', { config: { public: true } }, (request, reply) => {
-        const file = files.get(request.params.file || 'index.html');
-        reply.headers(securityHeaders);
-        if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
-        return reply.type(file.type).send(file.body);
-      });
-    },
+  register(app, { deps }) {
+    const dir = deps.uiDir;
+    if (dir === undefined) return;
+    const files = new Map(Object.entries(FILES).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
+    const securityHeaders = {
+      'content-security-policy': UI_CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'cache-control': 'no-cache',
+    };
+    // `/ui`, `/ui/` and `/ui/<file>`; the page links its files by absolute path.
+    app.get<{ Params: { file?: string } }>('/ui/:file?', { config: { public: true } }, (request, reply) => {
+      const file = files.get(request.params.file || 'index.html');
+      reply.headers(securityHeaders);
+      if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+      return reply.type(file.type).send(file.body);
+    });
+  },
 
-    openapi: () => ({}),
-  };
-}
+  openapi: () => ({}),
+};

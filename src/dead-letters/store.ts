@@ -2,9 +2,8 @@
  * Dead letters: deliveries whose attempts are exhausted (or that were refused) stay inspectable
  * for a week and can be re-driven. One record per delivery id, indexed per project by failure time.
  */
-import type { RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
-import type { Keys } from '../registry/keys.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { WebhookEvent } from '../registry/model.js';
 
 export interface DeadLetter {
@@ -29,6 +28,15 @@ export interface DeadLetterStore {
   get(project: string, deliveryId: string): Promise<DeadLetter | null>;
   /** True when it existed. */
   remove(project: string, deliveryId: string): Promise<boolean>;
+}
+
+/** Which of a project's dead letters a bulk re-drive queues. */
+export interface RedriveFilter {
+  readonly webhookId?: string;
+  /** Only dead letters that failed at or after this time (ms since the epoch). */
+  readonly since?: number;
+  /** Queued at most in this call. */
+  readonly limit: number;
 }
 
 export interface DeadLetterStoreOptions {
