@@ -2,11 +2,11 @@
  * Reads the attempt log for the API: deliveries newest first (by last activity) with filters and
  * cursor pagination, one delivery's attempts, its kept event, and a webhook's health.
  */
+import { type DeliveryOutcome, readAttemptCode } from '../outcomes.js';
 import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { WebhookEvent } from '../registry/model.js';
 import { parseKeptEvent } from './kept-event.js';
 import {
-  type AttemptOutcomeName,
   type AttemptRecord,
   type DeliveryDetail,
   type DeliverySummary,
@@ -22,7 +22,7 @@ export interface DeliveryQuery {
   readonly webhookId?: string;
   readonly event?: WebhookEvent;
   /** The latest attempt's outcome. */
-  readonly outcome?: AttemptOutcomeName;
+  readonly outcome?: DeliveryOutcome;
   readonly requestId?: string;
   /** Only deliveries active at or after this time (ms since the epoch). */
   readonly since?: number;
@@ -79,8 +79,11 @@ export function decodeCursor(raw: string): Cursor | undefined {
   return { score, id };
 }
 
+/** A stored attempt; its code in today's spelling (readAttemptCode). */
 function toRecord(project: string, deliveryId: string, json: string): AttemptRecord {
-  return { deliveryId, project, ...(JSON.parse(json) as Omit<AttemptRecord, 'deliveryId' | 'project'>) };
+  const stored = JSON.parse(json) as Omit<AttemptRecord, 'deliveryId' | 'project' | 'errorCode'> & { errorCode?: string };
+  const { errorCode, ...rest } = stored;
+  return { deliveryId, project, ...rest, ...(errorCode === undefined ? {} : { errorCode: readAttemptCode(errorCode) }) };
 }
 
 function deriveCircuit(recent: string): DerivedCircuitState {

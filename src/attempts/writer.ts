@@ -12,6 +12,7 @@
 import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
+import { AttemptCode } from '../outcomes.js';
 import { serializeKeptEvent } from './kept-event.js';
 import { type AttemptRecord, MAX_ATTEMPTS_PER_DELIVERY, RECENT_OUTCOMES } from './model.js';
 import { defineScript, runScript } from './scripts.js';
@@ -142,7 +143,7 @@ interface Buffered {
 function healthFlag(entry: AttemptRecord): 's' | 'f' | 'o' | '-' {
   if (entry.outcome === 'success') return 's';
   if (entry.outcome === 'skipped') return '-';
-  return entry.errorCode === 'CIRCUIT_OPEN' ? 'o' : 'f';
+  return entry.errorCode === AttemptCode.CIRCUIT_OPEN ? 'o' : 'f';
 }
 
 /** Last activity of a delivery (ms): when this attempt ended. */

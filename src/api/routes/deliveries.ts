@@ -4,6 +4,7 @@
  * re-delivery of any delivery, a bulk re-drive of dead letters, and per-webhook health.
  */
 import { ErrorCode, HookpostError } from '../../errors.js';
+import { DELIVERY_OUTCOMES } from '../../outcomes.js';
 import { type AttemptRecord, decodeCursor, type DeliverySummary, type WebhookHealth } from '../../attempts/index.js';
 import type { Webhook } from '../../registry/model.js';
 import type { RouteModule } from '../route-contract.js';
@@ -165,7 +166,7 @@ export const deliveryRoutes: RouteModule = {
           parameters: [
             query('webhook', { type: 'string' }, 'webhook name'),
             query('event', { type: 'string' }, 'e.g. deployment_request_completed'),
-            query('outcome', { type: 'string', enum: ['success', 'failed', 'refused', 'skipped', 'retrying'] }, 'outcome of the latest attempt'),
+            query('outcome', { type: 'string', enum: [...DELIVERY_OUTCOMES] }, 'outcome of the latest attempt'),
             query('request_id', { type: 'string' }, 'the producer request id'),
             query('since', { type: 'string', format: 'date-time' }, 'only deliveries active at or after this time'),
             query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }, 'items per page'),
