@@ -3,14 +3,15 @@
  * from the attempt log (newest activity first, cursor pagination), one delivery with its attempts,
  * re-delivery of any delivery, a bulk re-drive of dead letters, and per-webhook health.
  */
-import { ErrorCode, HookpostError } from '../../errors.js';
-import { DELIVERY_OUTCOMES } from '../../outcomes.js';
-import { type AttemptRecord, decodeCursor, type DeliverySummary, type WebhookHealth } from '../../attempts/index.js';
-import type { Webhook } from '../../registry/model.js';
-import type { RouteModule } from '../route-contract.js';
-import { errorResponses, jsonResponse, ref, type OpenApiPaths } from '../openapi.js';
-import { deliverySchemas, parseOrThrow } from '../schemas.js';
-import { isWebhookName, projectParam, webhookNotFound } from '../views.js';
+import { type AttemptRecord, type DeliverySummary, type WebhookHealth, decodeCursor } from '../../../attempts/index.js';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import { DELIVERY_OUTCOMES } from '../../../outcomes.js';
+import type { Webhook } from '../../../registry/model.js';
+import { type OpenApiPaths, errorResponses, jsonResponse, ref, toJsonSchema } from '../../openapi.js';
+import { isWebhookName, parseOrThrow } from '../../primitives.js';
+import type { RouteModule } from '../../route-contract.js';
+import { deliverySchemas } from './schemas.js';
+import { projectParam, webhookNotFound } from './views.js';
 
 const BASE = '/v2.1/projects/:project_name';
 const DELIVERY_ID_RE = /^[0-9a-f-]{36}$/;
@@ -150,6 +151,16 @@ export const deliveryRoutes: RouteModule = {
       return Promise.all(webhooks.map(async (w) => healthView(w, await deps.attempts.health(project, w.id))));
     });
   },
+
+  // Published with or without the attempt log, so clients generated from any API process agree.
+  components: () => ({
+    DeliveryPage: toJsonSchema(deliverySchemas.deliveryPage, 'output'),
+    DeliveryDetail: toJsonSchema(deliverySchemas.deliveryDetail, 'output'),
+    RedeliverResult: toJsonSchema(deliverySchemas.redeliverResult, 'output'),
+    DeadLetterRedrive: toJsonSchema(deliverySchemas.redriveRequest),
+    DeadLetterRedriveResult: toJsonSchema(deliverySchemas.redriveResult, 'output'),
+    WebhookHealth: toJsonSchema(deliverySchemas.webhookHealth, 'output'),
+  }),
 
   openapi({ deps }): OpenApiPaths {
     if (!deps.deliveryLog) return {};
