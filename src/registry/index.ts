@@ -20,6 +20,7 @@ export {
   reencryptWebhooks,
   WEBHOOK_DEFAULTS,
   type Registry,
+  type UnreadableWebhook,
   type RegistryOptions,
   type WebhookCreate,
   type WebhookFilters,
