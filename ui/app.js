@@ -7,7 +7,9 @@
 const TOKEN_KEY = 'hookpost.token';
 const PROJECT_KEY = 'hookpost.project';
 const REFRESH_MS = 2000;
+/** Figures are aggregated from the log on each call: at most every 5 s, and only after new activity, else every 30 s. */
 const STATS_EVERY_MS = 30_000;
+const STATS_AFTER_ACTIVITY_MS = 5_000;
 const PAGE = 25;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const PROJECT_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -21,6 +23,8 @@ const state = {
   webhookKey: '',
   stats: new Map(),
   statsAt: 0,
+  /** Newest delivery activity seen when the figures were last loaded. */
+  statsActivity: '',
   /** Cursor after the oldest delivery shown; `expanded` once older pages were loaded. */
   cursor: null,
   expanded: false,
@@ -331,8 +335,11 @@ async function loadWebhooks() {
   renderWebhooks();
 }
 
-async function loadStats(force = false) {
-  if (!force && Date.now() - state.statsAt < STATS_EVERY_MS) return;
+async function loadStats() {
+  const newest = [...$('deliveries').tBodies[0].rows].map((r) => r.dataset.activity ?? '').sort().at(-1) ?? '';
+  const age = Date.now() - state.statsAt;
+  if (age < STATS_EVERY_MS && (newest === state.statsActivity || age < STATS_AFTER_ACTIVITY_MS)) return;
+  state.statsActivity = newest;
   const stats = await api('GET', '/webhooks-stats');
   state.stats = new Map(stats.webhooks.map((s) => [s.webhook_id, s]));
   state.statsAt = Date.now();
@@ -578,7 +585,8 @@ async function redriveOne(id, b) {
 async function refresh() {
   try {
     await loadWebhooks();
-    await Promise.all([loadDeliveries(), loadDeadLetters(), loadStats(), state.selected ? showDelivery() : null]);
+    await Promise.all([loadDeliveries(), loadDeadLetters(), state.selected ? showDelivery() : null]);
+    await loadStats();
     state.refreshes += 1;
     document.body.dataset.refreshes = String(state.refreshes);
     setStatus(`Project ${state.project} · updated ${new Date().toLocaleTimeString()}`);
@@ -638,6 +646,7 @@ function resetProjectView() {
   state.expanded = false;
   state.stats = new Map();
   state.statsAt = 0;
+  state.statsActivity = '';
   state.tests = new Map();
   state.webhookKey = '';
   state.requestShownFor = null;

@@ -59,8 +59,12 @@ export function useBrowser(): () => Browser {
 }
 
 /** A fresh context and page that records problems; closed by `defer`. */
-export async function openPage(browser: Browser, defer: (fn: () => Promise<void> | void) => void): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1500, height: 1100 } });
+export async function openPage(
+  browser: Browser,
+  defer: (fn: () => Promise<void> | void) => void,
+  options: { readonly timezoneId?: string } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width: 1500, height: 1100 }, timezoneId: options.timezoneId ?? 'UTC' });
   defer(() => context.close());
   const page = await context.newPage();
   page.setDefaultTimeout(SETTLE_MS);
