@@ -262,9 +262,6 @@ function statsCell(webhookId, name) {
   const cell = block(chart(w), el('div', summary, 'figures'));
   cell.className = 'stats';
   cell.dataset.window = name;
-  if (s.oldest_kept_at && new Date(s.oldest_kept_at) > new Date(w.from) && w.attempts > 0) {
-    cell.append(el('div', `log reaches back to ${when(s.oldest_kept_at)}`, 'hint'));
-  }
   return cell;
 }
 
@@ -297,7 +294,9 @@ function renderWebhooks() {
       name.append(el('div', 'unreadable', 'tag bad-tag'));
       name.append(el('div', w.problem ?? 'its protected values cannot be decrypted', 'problem'));
     }
-    const target = block(el('div', w.url, 'url'), el('div', w.events.join(', '), 'hint'));
+    const url = el('div', w.url, 'url clamped');
+    url.title = w.url;
+    const target = block(url, el('div', w.events.join(', '), 'hint'));
     const ratio = h.success_ratio === null ? 'no attempts yet' : `${percent(h.success_ratio)} of the last ${h.recent_attempts}`;
     const failure = h.last_failure_at ? el('div', `last failure ${when(h.last_failure_at)}: ${h.last_failure_message ?? ''}`, 'hint') : null;
     const health = block(badge(h.circuit, 'circuit'), el('div', ratio), failure);

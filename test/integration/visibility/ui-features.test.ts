@@ -6,10 +6,12 @@
  * range with the view kept in the address, send a test event and watch its result arrive, read
  * each webhook's success rate and p50/p99 latency charts, and open a page with a project-scoped token.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, requestEvent, sleep } from '../../helpers/engine.js';
 import { startReceiver } from '../../helpers/index.js';
-import { SETTLE_MS, connect, executablePath, openPage, useBrowser } from './browser.js';
+import { SETTLE_MS, artifacts, connect, executablePath, openPage, useBrowser } from './browser.js';
 import { TOKEN, type Stack, useStack } from './harness.js';
 
 const hook = (name: string, url: string, over: Record<string, unknown> = {}) => ({
@@ -284,6 +286,10 @@ describe.skipIf(!executablePath)('monitoring page features in headless Chromium'
       expect(ok / (ok + bad)).toBeCloseTo(0.75, 1);
     }
     expect(await page.locator('#webhooks tbody tr[data-webhook="idle"] .stats[data-window="1h"] .figures').textContent()).toBe('no attempts');
+    await page.locator('#deliveries tbody tr', { hasText: 'chart-3' }).click();
+    await page.locator('#attempts tbody tr .outcome-failed').waitFor();
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'ui-figures.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 

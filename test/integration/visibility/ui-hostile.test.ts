@@ -5,12 +5,13 @@
  * CSP report), no element may carry an event handler or a link, and the page keeps its width. The
  * page's own files are checked too: no inline script or style, no HTML sinks, no other origin.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findUiDir } from '../../../src/api/routes/ui.js';
 import { eventually, requestEvent } from '../../helpers/engine.js';
 import { startReceiver } from '../../helpers/index.js';
-import { SETTLE_MS, connect, executablePath, openPage, useBrowser } from './browser.js';
+import { SETTLE_MS, artifacts, connect, executablePath, openPage, useBrowser } from './browser.js';
 import { TOKEN, useStack } from './harness.js';
 
 const IMG_NAME = '<img src=x onerror="window.__pwned=1">';
@@ -117,5 +118,8 @@ describe.skipIf(!executablePath)('the page against hostile values in headless Ch
     const origin = new URL(s.url).origin;
     expect(requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([]);
     expect(problems).toEqual([]);
+    // Last: Playwright's screenshot itself sets style attributes.
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'ui-hostile.png'), fullPage: true });
   });
 });
