@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { type AttemptRecord, createAttemptLogReader, createAttemptLogWriter } from '../src/attempts/index.js';
 import type { RequestEvent } from '../src/events/index.js';
 import { createLogger } from '../src/observability/logger.js';
-import { createKeys } from '../src/registry/index.js';
+import { createKeys } from '../src/redis/index.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RECORDS = arg('records', 1_000_000);

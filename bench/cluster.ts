@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { createProducer } from '../src/events/index.js';
 import { shardOf, shardPrefix } from '../src/events/shards.js';
 import { createRedis } from '../src/redis/index.js';
-import { createKeys, createRegistry } from '../src/registry/index.js';
+import { createKeys } from '../src/redis/index.js';
+import { createRegistry } from '../src/registry/index.js';
 import { type TestCluster, startCluster } from '../test/helpers/topology.js';
 import { writeWorkerKeys } from './keys.js';
 

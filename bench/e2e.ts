@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createProducer } from '../src/events/index.js';
-import { createKeys, createRegistry } from '../src/registry/index.js';
+import { createKeys } from '../src/redis/index.js';
+import { createRegistry } from '../src/registry/index.js';
 import { writeWorkerKeys } from './keys.js';
 
 const quick = process.argv.includes('--quick');

@@ -44,7 +44,8 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createProducer } from '../src/events/index.js';
-import { createKeys, createRegistry } from '../src/registry/index.js';
+import { createKeys } from '../src/redis/index.js';
+import { createRegistry } from '../src/registry/index.js';
 import { writeWorkerKeys } from './keys.js';
 
 // ---- flags ------------------------------------------------------------------------------------
@@ -503,7 +504,7 @@ async function queueCounts(redis: Redis): Promise<Record<string, Record<string, 
   return out;
 }
 
-/** Dead letters of the bench project (src/queue/dead-letters.ts), counted per webhook id. */
+/** Dead letters of the bench project (src/dead-letters/store.ts), counted per webhook id. */
 async function deadLettersByWebhook(redis: Redis): Promise<Map<string, number>> {
   const keys = createKeys(prefix);
   const ids = await redis.zrange(keys.deadLetters(PROJECT), 0, -1);

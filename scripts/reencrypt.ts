@@ -10,10 +10,10 @@
  */
 import { Cluster } from 'ioredis';
 import { loadConfig } from '../config/index.js';
+import { createKeys } from '../src/redis/index.js';
 import {
   NO_COUNTS,
   addCounts,
-  createKeys,
   createSecretsCipher,
   loadEncryptionKeys,
   loadOrCreateLocalEncryptionKeys,

@@ -1,15 +1,8 @@
 /** The management API: what entrypoints and tests use. */
-export {
-  buildApp,
-  DEFAULT_ROUTE_MODULES,
-  type ApiDeps,
-  type BuildAppOptions,
-  type PublicSigningKey,
-  routesOf,
-  type RouteContext,
-  type RouteEntry,
-  type RouteModule,
-} from './app.js';
+export { buildApp, type BuildAppOptions, routesOf, type RouteEntry } from './app.js';
+export type { ApiDeps, DeliveryLogDeps, PublicSigningKey, RouteContext, RouteModule } from './route-contract.js';
+export { ROUTE_MODULES } from './routes/index.js';
+export { findUiDir } from './routes/ui.js';
 export {
   AUTH_SCHEMES,
   createTokenAuthenticator,
@@ -20,7 +13,8 @@ export {
   type TokenGrant,
 } from './auth.js';
 export { grantedProjects, PROJECT_PARAMETERS, projectParameterOf } from './project-scope.js';
-export { buildOpenApiDocument, type OpenApiDocument, type OpenApiPaths } from './openapi.js';
+export type { OpenApiDocument, OpenApiPaths } from './openapi.js';
+export { buildOpenApiDocument } from './openapi-document.js';
 export { createApiSchemas, LIMITS, RESERVED_HEADER_KEYS, type ApiSchemas } from './schemas.js';
 export { toWebhookDetail, type WebhookDetailView } from './views.js';
 export {

@@ -1,10 +1,9 @@
 /**
- * The OpenAPI 3.1 document of the API, generated from the zod schemas that validate requests
- * (`z.toJSONSchema`, JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
+ * OpenAPI 3.1 building blocks: the document's types, JSON Schema from the zod schemas that validate
+ * requests (`z.toJSONSchema`, JSON Schema 2020-12, which OpenAPI 3.1 uses as is), `$ref`s and the
+ * shared responses. The document itself is put together in openapi-document.ts.
  */
 import { z } from 'zod';
-import type { RouteContext, RouteModule } from './app.js';
-import { deliverySchemas, signingKeySetSchema } from './schemas.js';
 
 export type JsonSchema = Record<string, unknown>;
 /** OpenAPI path items keyed by path (`/v2.1/projects/{project_name}/webhooks`). */
@@ -66,63 +65,3 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'Content-Type is not application/json',
   503: 'not ready',
 };
-
-export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteModule[]): OpenApiDocument {
-  const { schemas } = ctx;
-  const paths: OpenApiPaths = {};
-  const moduleComponents: Record<string, JsonSchema> = {};
-  for (const module of modules) {
-    Object.assign(paths, module.openapi(ctx));
-    Object.assign(moduleComponents, module.components?.(ctx));
-  }
-  return {
-    openapi: '3.1.0',
-    info: {
-      title: 'hookpost management API',
-      version: '2.1',
-      description:
-        'UbiOps v2.1-compatible webhook management (/v2.1/...), and the same registry in the shape UP42\'s SDK ' +
-        'calls (/webhooks/events, /workspaces/{workspace_id}/webhooks..., answers in {"data": ..., "error": ...}). ' +
-        'Every operation needs "Authorization: Token <token>" or "Authorization: Bearer <token>" ' +
-        'except health, metrics, the signing key and this document.',
-    },
-    components: {
-      schemas: {
-        WebhookCreate: toJsonSchema(schemas.webhookCreate),
-        WebhookUpdate: toJsonSchema(schemas.webhookUpdate),
-        WebhookTestCreate: toJsonSchema(schemas.webhookTestCreate),
-        WebhookDetail: toJsonSchema(schemas.webhookDetail, 'output'),
-        WebhookTestDetail: toJsonSchema(schemas.webhookTestDetail, 'output'),
-        WebhookEventTest: toJsonSchema(schemas.webhookEventTest, 'output'),
-        CatalogEvent: toJsonSchema(schemas.catalogEvent, 'output'),
-        SigningKey: toJsonSchema(schemas.signingKey, 'output'),
-        Error: toJsonSchema(schemas.error, 'output'),
-        ...moduleComponents,
-        // The attempt log (routes/deliveries.ts).
-        DeliveryPage: toJsonSchema(deliverySchemas.deliveryPage, 'output'),
-        DeliveryDetail: toJsonSchema(deliverySchemas.deliveryDetail, 'output'),
-        RedeliverResult: toJsonSchema(deliverySchemas.redeliverResult, 'output'),
-        DeadLetterRedrive: toJsonSchema(deliverySchemas.redriveRequest),
-        DeadLetterRedriveResult: toJsonSchema(deliverySchemas.redriveResult, 'output'),
-        WebhookHealth: toJsonSchema(deliverySchemas.webhookHealth, 'output'),
-        // Signing-key rotation (issue 12).
-        SigningKeySet: toJsonSchema(signingKeySetSchema, 'output'),
-      },
-      securitySchemes: {
-        Token: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'Authorization',
-          description: 'The value "Token <token>" with a token from HOOKPOST_API_TOKENS.',
-        },
-        Bearer: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The same tokens as "Authorization: Bearer <token>" (what UP42\'s SDK sends); accepted on every route.',
-        },
-      },
-    },
-    security: [{ Token: [] }, { Bearer: [] }],
-    paths,
-  };
-}

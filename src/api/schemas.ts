@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { OWNED_HEADERS } from '../delivery/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
+import { DELIVERY_OUTCOMES } from '../outcomes.js';
 import { ALL_EVENTS, OBJECT_TYPES, type ObjectType, eventsOf } from '../registry/model.js';
 import { SECRET_LIMITS, assertValidSecret } from '../registry/secrets.js';
 import { WEBHOOK_DEFAULTS } from '../registry/store.js';
@@ -471,7 +472,6 @@ export function parseLabelFilter(raw: string): Record<string, string> {
 // ---- Deliveries, re-delivery and webhook health (the attempt log; hookpost extensions) ---------
 // Kept in their own block: routes/deliveries.ts validates with these, openapi.ts publishes them.
 
-const DELIVERY_OUTCOMES = ['success', 'failed', 'refused', 'skipped', 'retrying'] as const;
 const isoOrNull = (description: string) => z.iso.datetime().nullable().meta({ description });
 
 /** Request and response schemas of `/deliveries`, `/dead-letters/redrive` and `/webhooks/{name}/health`. */

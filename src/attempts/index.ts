@@ -20,4 +20,3 @@ export {
   type AttemptLogWriter,
   type AttemptLogWriterOptions,
 } from './writer.js';
-export { redeliver, redriveDeadLetters, type RedeliverDeps, type RedeliverResult, type RedriveFilter } from './redeliver.js';

@@ -4,14 +4,8 @@
  * written in batches and a crash may lose the last few milliseconds of them.
  */
 import type { RequestEvent } from '../events/index.js';
+import type { AttemptCode, DeliveryOutcome } from '../outcomes.js';
 import type { WebhookEvent } from '../registry/model.js';
-
-/**
- * How an attempt ended, as decided by settle(): delivered, retried later, final failure, refused
- * destination, or not attempted because the webhook was deleted, disabled or changed.
- */
-export const ATTEMPT_OUTCOMES = ['success', 'failed', 'refused', 'skipped', 'retrying'] as const;
-export type AttemptOutcomeName = (typeof ATTEMPT_OUTCOMES)[number];
 
 /** Longest response excerpt kept, in bytes of the receiver's body (1 KiB). */
 export const MAX_EXCERPT_BYTES = 1_024;
@@ -34,11 +28,12 @@ export interface AttemptRecord {
   /** When the attempt started, ms since the epoch. */
   readonly startedAt: number;
   readonly durationMs: number;
-  readonly outcome: AttemptOutcomeName;
+  /** As settled (src/outcomes.ts `DELIVERY_OUTCOMES`). */
+  readonly outcome: DeliveryOutcome;
   /** HTTP status, when the receiver answered. */
   readonly httpStatus?: number;
-  /** Stable code (`HTTP_500`, `TIMEOUT`, `ECONNREFUSED`, `CIRCUIT_OPEN`, `WEBHOOK_DELETED`, ...); absent on success. */
-  readonly errorCode?: string;
+  /** Stable code (`HTTP_500`, `TIMEOUT`, `CIRCUIT_OPEN`, `WEBHOOK_DELETED`, ...: src/outcomes.ts); absent on success. */
+  readonly errorCode?: AttemptCode;
   /** For people: "Timed out after 10 s", "Received HTTP 500", ... */
   readonly errorMessage?: string;
   /** The first {@link MAX_EXCERPT_BYTES} of the response body, when it was text. */
@@ -106,3 +101,6 @@ export interface KeptEvent {
 export const MAX_KEPT_RESULT_BYTES = 4_096;
 /** `error_message` is not part of the payload; at most this many characters of it are kept. */
 export const MAX_KEPT_ERROR_MESSAGE_CHARS = 1_024;
+
+/** What asking for a re-delivery gives: `queued`, or why not (no such delivery in the log, or its event is no longer kept). */
+export type RedeliverResult = 'queued' | 'not_found' | 'event_gone';

@@ -3,12 +3,11 @@
  * cursor pagination, one delivery's attempts, its kept event, a webhook's health, and a webhook's
  * success rate and latency percentiles over recent windows (aggregated from the log at read time).
  */
-import type { RedisClient as Redis } from '../redis/index.js';
-import type { Keys } from '../registry/keys.js';
+import { AttemptCode, type DeliveryOutcome, readAttemptCode } from '../outcomes.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { WebhookEvent } from '../registry/model.js';
 import { parseKeptEvent } from './kept-event.js';
 import {
-  type AttemptOutcomeName,
   type AttemptRecord,
   type DeliveryDetail,
   type DeliverySummary,
@@ -26,7 +25,7 @@ export interface DeliveryQuery {
   readonly webhookId?: string;
   readonly event?: WebhookEvent;
   /** The latest attempt's outcome. */
-  readonly outcome?: AttemptOutcomeName;
+  readonly outcome?: DeliveryOutcome;
   readonly requestId?: string;
   /** Only deliveries active at or after this time (ms since the epoch). */
   readonly since?: number;
@@ -116,7 +115,7 @@ for _, key in ipairs(KEYS) do
       if started >= from then
         local flag = 'f'
         if a.outcome == 'success' then flag = 's'
-        elseif a.outcome == 'skipped' or a.errorCode == 'CIRCUIT_OPEN' then flag = '-' end
+        elseif a.outcome == 'skipped' or a.errorCode == '${AttemptCode.CIRCUIT_OPEN}' then flag = '-' end
         out[#out + 1] = string.format('%d', started)
         out[#out + 1] = tostring(tonumber(a.durationMs) or 0)
         out[#out + 1] = flag
@@ -176,8 +175,11 @@ export function decodeCursor(raw: string): Cursor | undefined {
   return { score, id };
 }
 
+/** A stored attempt; its code in today's spelling (readAttemptCode). */
 function toRecord(project: string, deliveryId: string, json: string): AttemptRecord {
-  return { deliveryId, project, ...(JSON.parse(json) as Omit<AttemptRecord, 'deliveryId' | 'project'>) };
+  const stored = JSON.parse(json) as Omit<AttemptRecord, 'deliveryId' | 'project' | 'errorCode'> & { errorCode?: string };
+  const { errorCode, ...rest } = stored;
+  return { deliveryId, project, ...rest, ...(errorCode === undefined ? {} : { errorCode: readAttemptCode(errorCode) }) };
 }
 
 function deriveCircuit(recent: string): DerivedCircuitState {

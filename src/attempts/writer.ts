@@ -5,14 +5,14 @@
  * A crash loses what was still buffered (at most `flushIntervalMs` of records): the log is for
  * people looking at deliveries, the queues and dead letters remain the source of truth.
  *
- * Layout per project (all keys from registry/keys.ts): a sorted set of delivery ids by last
+ * Layout per project (all keys from redis/keys.ts): a sorted set of delivery ids by last
  * activity, a hash per delivery (`n` attempts so far, `a<k>` the k-th attempt's JSON, `e` the kept
  * event), and per webhook a capped sorted set (the count retention) and a small health hash.
  */
-import type { RedisClient as Redis } from '../redis/index.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { Keys } from '../registry/keys.js';
+import { AttemptCode } from '../outcomes.js';
 import { serializeKeptEvent } from './kept-event.js';
 import { type AttemptRecord, MAX_ATTEMPTS_PER_DELIVERY, RECENT_OUTCOMES } from './model.js';
 import { defineScript, runScript } from './scripts.js';
@@ -143,7 +143,7 @@ interface Buffered {
 function healthFlag(entry: AttemptRecord): 's' | 'f' | 'o' | '-' {
   if (entry.outcome === 'success') return 's';
   if (entry.outcome === 'skipped') return '-';
-  return entry.errorCode === 'CIRCUIT_OPEN' ? 'o' : 'f';
+  return entry.errorCode === AttemptCode.CIRCUIT_OPEN ? 'o' : 'f';
 }
 
 /** Last activity of a delivery (ms): when this attempt ended. */

@@ -6,22 +6,22 @@
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { ErrorCode } from '../errors.js';
+import { ATTEMPT_CODES, AttemptCode, type AttemptKind, httpAttemptCode } from '../outcomes.js';
 import { parseRetryAfter } from '../retry/policy.js';
 import { checkUrl, createGuardedLookup } from './destination-guard.js';
 import { CLIENT_OWNED_HEADERS } from './owned-headers.js';
 
 /** How one attempt ended. `refused` is final (the destination is not allowed); `failed` may be retried. */
 export interface AttemptOutcome {
-  readonly kind: 'delivered' | 'failed' | 'refused';
+  readonly kind: AttemptKind;
   /** HTTP status, when the receiver answered. */
   readonly status?: number;
   /**
-   * Stable code: `HTTP_<status>` whenever a response arrived (also on success), else `TIMEOUT`,
-   * `ECONNREFUSED`, `SOCKET_CLOSED`, `DNS`, `TLS`, `EHOSTUNREACH`, `ENETUNREACH`,
-   * `REFUSED_DESTINATION`, `INVALID_REQUEST` (the request itself was malformed: do not retry),
-   * or the system error code.
+   * Stable code (src/outcomes.ts): `HTTP_<status>` whenever a response arrived (also on success),
+   * else why not (`TIMEOUT`, `ECONNREFUSED`, `DESTINATION_REFUSED`, ..., `NETWORK` for any other
+   * system error, whose code the message then names).
    */
-  readonly errorCode: string;
+  readonly errorCode: AttemptCode;
   /** For people: "Connection refused", "Timed out after 10 s", "Received HTTP 500", ... */
   readonly message: string;
   /** Wall time of the attempt, in milliseconds. */
@@ -108,7 +108,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       const refusal = checkOrigin(req.origin);
       if (refusal !== null) {
         const message = refusal.startsWith('Destination not allowed') ? refusal : `Destination not allowed: ${refusal}`;
-        return { kind: 'refused', errorCode: 'REFUSED_DESTINATION', message, durationMs: elapsed() };
+        return { kind: 'refused', errorCode: AttemptCode.DESTINATION_REFUSED, message, durationMs: elapsed() };
       }
 
       const headers: Record<string, string> = {};
@@ -133,7 +133,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
           return {
             kind: code >= 200 && code < 400 ? 'delivered' : 'failed',
             status: code,
-            errorCode: `HTTP_${code}`,
+            errorCode: httpAttemptCode(code),
             message: `Received HTTP ${code}`,
             durationMs: elapsed(),
             ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -255,21 +255,23 @@ function hostOf(origin: string): string {
 function classifyError(err: unknown, timedOut: boolean, req: DeliveryRequest, durationMs: number): AttemptOutcome {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   const detail = err instanceof Error ? err.message : String(err);
-  const failed = (errorCode: string, message: string): AttemptOutcome => ({ kind: 'failed', errorCode, message, durationMs });
+  const failed = (errorCode: AttemptCode, message: string): AttemptOutcome => ({ kind: 'failed', errorCode, message, durationMs });
   if (code === ErrorCode.DESTINATION_REFUSED) {
-    return { kind: 'refused', errorCode: 'REFUSED_DESTINATION', message: detail, durationMs };
+    return { kind: 'refused', errorCode: AttemptCode.DESTINATION_REFUSED, message: detail, durationMs };
   }
-  if (timedOut || TIMEOUT_CODES.has(code)) return failed('TIMEOUT', `Timed out after ${formatTimeout(req.timeoutMs)}`);
-  if (code === 'ECONNREFUSED') return failed('ECONNREFUSED', 'Connection refused');
-  if (DNS_CODES.has(code)) return failed('DNS', `Could not resolve host ${hostOf(req.origin)}`);
-  if (CLOSED_CODES.has(code)) return failed('SOCKET_CLOSED', 'Connection closed without a response');
-  if (code === 'EHOSTUNREACH') return failed('EHOSTUNREACH', 'Host unreachable');
-  if (code === 'ENETUNREACH') return failed('ENETUNREACH', 'Network unreachable');
+  if (timedOut || TIMEOUT_CODES.has(code)) return failed(AttemptCode.TIMEOUT, `Timed out after ${formatTimeout(req.timeoutMs)}`);
+  if (code === 'ECONNREFUSED') return failed(AttemptCode.ECONNREFUSED, ATTEMPT_CODES.ECONNREFUSED.message);
+  if (DNS_CODES.has(code)) return failed(AttemptCode.DNS, `Could not resolve host ${hostOf(req.origin)}`);
+  if (CLOSED_CODES.has(code)) return failed(AttemptCode.SOCKET_CLOSED, ATTEMPT_CODES.SOCKET_CLOSED.message);
+  if (code === 'EHOSTUNREACH') return failed(AttemptCode.EHOSTUNREACH, ATTEMPT_CODES.EHOSTUNREACH.message);
+  if (code === 'ENETUNREACH') return failed(AttemptCode.ENETUNREACH, ATTEMPT_CODES.ENETUNREACH.message);
   if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) {
-    return failed('TLS', `TLS handshake failed: ${detail}`);
+    return failed(AttemptCode.TLS, `TLS handshake failed: ${detail}`);
   }
   if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
-    return failed('INVALID_REQUEST', `Invalid request: ${detail}`);
+    return failed(AttemptCode.INVALID_REQUEST, `Invalid request: ${detail}`);
   }
-  return failed(code || 'NETWORK', detail || 'Network error');
+  // Any other system error: one code, the system's own in the message.
+  const text = detail || 'Network error';
+  return failed(AttemptCode.NETWORK, code && !text.includes(code) ? `${text} (${code})` : text);
 }

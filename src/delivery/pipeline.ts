@@ -11,6 +11,7 @@
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ATTEMPT_CODES, AttemptCode, type AttemptResultLabel } from '../outcomes.js';
 import { createPayloadBuilder } from '../payload/index.js';
 import type { WebhookEvent, WebhookHeader } from '../registry/model.js';
 import { jitter } from '../retry/index.js';
@@ -123,7 +124,7 @@ export interface DeliveryPipeline {
 }
 
 /** The error code of an attempt cut short by our own shutdown (see {@link DeliveryPipeline.abandon}). */
-export const ABANDONED = 'ABANDONED';
+export const ABANDONED = AttemptCode.ABANDONED;
 
 /** What identifies an attempt on its log lines. */
 interface LogIds {
@@ -195,8 +196,8 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     };
   };
 
-  const notSent = (errorCode: 'REFUSED_DESTINATION' | 'CIRCUIT_OPEN', message: string): AttemptOutcome => ({
-    kind: errorCode === 'REFUSED_DESTINATION' ? 'refused' : 'failed',
+  const notSent = (errorCode: typeof AttemptCode.DESTINATION_REFUSED | typeof AttemptCode.CIRCUIT_OPEN, message: string): AttemptOutcome => ({
+    kind: errorCode === AttemptCode.DESTINATION_REFUSED ? 'refused' : 'failed',
     errorCode,
     message,
     durationMs: 0,
@@ -221,7 +222,7 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     } catch (err) {
       metrics.signingFailures.inc();
       logger.error({ ...ids, err }, 'signing failed');
-      return { kind: 'failed', errorCode: 'SIGNING_FAILED', message: 'Could not sign the request', durationMs: 0 };
+      return { kind: 'failed', errorCode: AttemptCode.SIGNING_FAILED, message: ATTEMPT_CODES.SIGNING_FAILED.message, durationMs: 0 };
     }
     // No prototype: a stored header named `__proto__` is an ordinary key here, not a setter. Headers
     // hookpost owns are never taken from the webhook (the API refuses them; older records may have them).
@@ -238,12 +239,13 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
   const sendSafely = (request: AttemptRequest, target: RequestTarget, ids: LogIds): Promise<AttemptOutcome> =>
     send(request, target, ids).catch((err: unknown) => {
       logger.error({ ...ids, err }, 'attempt failed inside hookpost');
-      return { kind: 'failed', errorCode: 'INTERNAL', message: 'Internal error while sending', durationMs: 0 };
+      return { kind: 'failed', errorCode: AttemptCode.INTERNAL, message: ATTEMPT_CODES.INTERNAL.message, durationMs: 0 };
     });
 
   const record = (ids: LogIds, outcome: AttemptOutcome): AttemptOutcome => {
-    if (outcome.kind !== 'refused' && outcome.errorCode !== 'CIRCUIT_OPEN') {
-      const label = outcome.kind === 'delivered' ? 'success' : 'failure';
+    // Timed unless the guard or the circuit stopped it (a failure on our side while sending is timed).
+    if (outcome.kind !== 'refused' && outcome.errorCode !== AttemptCode.CIRCUIT_OPEN) {
+      const label: AttemptResultLabel = outcome.kind === 'delivered' ? 'success' : 'failure';
       metrics.attemptDuration.observe({ outcome: label }, outcome.durationMs / 1000);
     }
     logger.info(
@@ -288,7 +290,7 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       };
       const target = targetOf(request.target.url);
       if (!target) {
-        return { kind: 'attempted', outcome: record(ids, notSent('REFUSED_DESTINATION', 'Destination not allowed: the URL cannot be parsed')) };
+        return { kind: 'attempted', outcome: record(ids, notSent(AttemptCode.DESTINATION_REFUSED, 'Destination not allowed: the URL cannot be parsed')) };
       }
       const { origin } = target;
       const slot = await gate.acquire(origin, maxSlotWaitMs);
@@ -296,7 +298,7 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       if (slot === 'open') {
         const probeInS = Math.ceil(gate.openRemainingMs(origin) / 1000);
         const message = `Not sent: the destination is failing (circuit open, next probe in ${probeInS} s)`;
-        return { kind: 'attempted', outcome: record(ids, notSent('CIRCUIT_OPEN', message)) };
+        return { kind: 'attempted', outcome: record(ids, notSent(AttemptCode.CIRCUIT_OPEN, message)) };
       }
       const budgetMs = gate.isSlow(origin) ? 0 : inlineBudgetMs;
       if (budgetMs === 0 && detached.size >= maxDetached) {
@@ -310,7 +312,7 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       const settled = sendSafely(request, target, ids).then((outcome): AttemptOutcome => {
         if (holding) inline -= 1;
         holding = false;
-        if (abandoned) return { kind: 'failed', errorCode: ABANDONED, message: 'Abandoned at shutdown', durationMs: outcome.durationMs };
+        if (abandoned) return { kind: 'failed', errorCode: ABANDONED, message: ATTEMPT_CODES.ABANDONED.message, durationMs: outcome.durationMs };
         gate.release(origin, {
           responded: outcome.status !== undefined,
           // A refusal is ours, not the receiver's: it says nothing against the destination.

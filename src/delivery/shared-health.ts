@@ -17,8 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
-import type { RedisClient } from '../redis/index.js';
-import type { Keys } from '../registry/keys.js';
+import type { Keys, RedisClient } from '../redis/index.js';
 import type { DestinationGate, GateState, TransitionReason } from './destination-gate.js';
 
 export interface SharedHealthOptions {

@@ -7,17 +7,12 @@ import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Config, LOCAL_DEV_TOKEN, loadConfig } from '../../config/index.js';
-import { buildApp } from '../api/index.js';
-import { deadLetterRoutes } from '../api/routes/dead-letters.js';
-import { deliveryRoutes } from '../api/routes/deliveries.js';
-import { uiRoutes } from '../api/routes/ui.js';
-import { redeliver, redriveDeadLetters } from '../attempts/index.js';
+import { buildApp, findUiDir } from '../api/index.js';
 import { HookpostError } from '../errors.js';
 import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
 import { parseRedisUrl } from '../redis/index.js';
-import { createEngine } from '../queue/engine.js';
-import { enqueueWebhookTest, redriveDeadLetter } from '../queue/enqueue.js';
+import { enqueueWebhookTest, redeliver, redriveDeadLetter, redriveDeadLetters } from '../queue/index.js';
 import {
   type SecretsCipher,
   createSecretsCipher,
@@ -27,6 +22,7 @@ import {
 } from '../registry/index.js';
 import { loadOrCreateLocalKey, loadSigningKeys } from '../signing/index.js';
 import { REDIS_INSTALL_HINT, chooseLocalRedis, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
+import { createEngine } from './engine.js';
 import { buildHealthApp } from './health-app.js';
 import { keyFileExposure } from './key-file-permissions.js';
 import { probeRedis } from './redis-probe.js';
@@ -82,35 +78,26 @@ function loadCipher(config: Config, logger: Logger): SecretsCipher {
 /** The API as the api and local processes serve it: every route module, on the process's services. */
 export function buildProcessApp(services: Services): FastifyInstance {
   const { config, logger } = services;
-  return buildApp(
-    {
-      apiTokens: config.apiTokens,
-      allowHttp: config.allowHttp,
-      registry: services.registry,
-      webhookTests: services.webhookTests,
-      enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
-      publicKey: services.publicKey,
-      publicKeys: services.publicKeys,
-      checkReady: services.checkReady,
-      metricsRegistry: services.metricsRegistry,
-      logger,
+  return buildApp({
+    apiTokens: config.apiTokens,
+    allowHttp: config.allowHttp,
+    registry: services.registry,
+    webhookTests: services.webhookTests,
+    enqueueWebhookTest: (project, testId) => enqueueWebhookTest(services, project, testId),
+    publicKey: services.publicKey,
+    publicKeys: services.publicKeys,
+    checkReady: services.checkReady,
+    metricsRegistry: services.metricsRegistry,
+    logger,
+    deliveryLog: {
+      attempts: services.attempts,
+      deadLetters: services.deadLetters,
+      redeliver: (project, deliveryId) => redeliver(services, project, deliveryId),
+      redriveDeadLetter: (project, deliveryId) => redriveDeadLetter(services, project, deliveryId),
+      redriveDeadLetters: (project, filter) => redriveDeadLetters(services, project, filter),
     },
-    {
-      routes: [
-        deadLetterRoutes({
-          deadLetters: services.deadLetters,
-          redrive: (project, deliveryId) => redriveDeadLetter(services, project, deliveryId),
-        }),
-        deliveryRoutes({
-          attempts: services.attempts,
-          deadLetters: services.deadLetters,
-          redeliver: (project, deliveryId) => redeliver(services, project, deliveryId),
-          redriveDeadLetters: (project, filter) => redriveDeadLetters(services, project, filter),
-        }),
-        uiRoutes(),
-      ],
-    },
-  );
+    uiDir: findUiDir(),
+  });
 }
 
 /** Where local mode's Redis comes from, for the banner. */

@@ -12,19 +12,16 @@ import { shardPrefixes } from '../events/shards.js';
 import type { Logger } from '../observability/logger.js';
 import { describeRedisError, watchRedisConnection } from '../observability/redis-connection.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
-import { type DeadLetterStore, createDeadLetterStore } from '../queue/dead-letters.js';
-import { mergeSnapshots, snapshotQueue } from '../queue/engine.js';
-import { DELIVERIES_QUEUE, type DeliveriesJobData } from '../queue/jobs.js';
+import { type DeadLetterStore, createDeadLetterStore } from '../dead-letters/index.js';
+import { DELIVERIES_QUEUE, type DeliveriesJobData, mergeSnapshots, snapshotQueue } from '../queue/index.js';
 import {
-  type Keys,
   type Registry,
   type SecretsCipher,
   type WebhookTestStore,
-  createKeys,
   createRegistry,
   createWebhookTestStore,
 } from '../registry/index.js';
-import { type RedisClient, assertClusterPrefix, createRedis } from '../redis/index.js';
+import { type Keys, type RedisClient, assertClusterPrefix, createKeys, createRedis } from '../redis/index.js';
 import { type PublicKeyInfo, type Signer, createSigner } from '../signing/index.js';
 
 export interface Services {

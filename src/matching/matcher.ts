@@ -5,9 +5,8 @@
  * project). No Redis work per event once cached, and the cost does not depend on how many webhooks
  * other objects or projects have (what is never asked for is never loaded).
  */
-import type { RedisClient as Redis } from '../redis/index.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { Keys } from '../registry/keys.js';
 import { OBJECT_TYPES, type ObjectType, type Webhook, type WebhookEvent, eventsOf } from '../registry/model.js';
 import { parseRegistryNotice } from '../registry/index.js';
 import { type Match, type MatchableEvent, selectMatches } from './select.js';

@@ -3,11 +3,10 @@
  * each test can use a fresh one. Labels are bounded: never URLs, header values or ids.
  */
 import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
+import { ATTEMPT_RESULTS, DELIVERY_OUTCOMES } from '../outcomes.js';
 
 /** Outcomes of a consumed event job. */
 export type EventOutcome = 'matched' | 'unmatched' | 'invalid';
-/** Outcomes of a delivery (one per event × webhook); `retrying` counts failed attempts that will be retried. */
-export type DeliveryOutcome = 'success' | 'failed' | 'retrying' | 'refused' | 'skipped';
 /**
  * Why a delivery was handed off the fast path: `detached` (its attempt waits on a slow receiver
  * without a job slot), `destination_busy` (the destination is at its cap) or `waiting_full` (too many
@@ -95,13 +94,13 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     }),
     deliveries: new Counter({
       name: 'hookpost_deliveries_total',
-      help: 'Deliveries by fired event and outcome (success, failed, retrying, refused, skipped).',
+      help: `Deliveries by fired event and outcome (${DELIVERY_OUTCOMES.join(', ')}).`,
       labelNames: ['event', 'outcome'],
       registers,
     }),
     attemptDuration: new Histogram({
       name: 'hookpost_delivery_attempt_duration_seconds',
-      help: 'Duration of one delivery attempt (connect, send, response), by outcome (success, failure).',
+      help: `Duration of one delivery attempt (connect, send, response), by outcome (${ATTEMPT_RESULTS.join(', ')}).`,
       labelNames: ['outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,

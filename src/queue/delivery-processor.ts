@@ -12,13 +12,14 @@ import type { AttemptOutcome, AttemptRequest, AttemptResult, DeliveryPipeline } 
 import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ATTEMPT_CODES, AttemptCode } from '../outcomes.js';
 import type { WebhookTestConfig, WebhookTestStore } from '../registry/index.js';
 import type { Webhook, WebhookEvent } from '../registry/model.js';
-import type { DeadLetterStore } from './dead-letters.js';
-import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
+import type { DeadLetterStore } from '../dead-letters/index.js';
+import { PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { RetryLaterError } from './errors.js';
 import { type DeliveriesJobData, type DeliveryJobData, type WebhookTestJobData, readDeliveriesJob } from './jobs.js';
-import { settle, settleAndRecord } from './settle.js';
+import { type Settlement, settle, settleAndRecord } from './settle.js';
 import { isUnreadable } from './worker.js';
 
 export interface DeliveryProcessorDeps {
@@ -52,12 +53,8 @@ export function dummyEventOf(test: WebhookTestConfig, testId: string): RequestEv
 
 /** The attempt log's record of a delivery not attempted because its webhook went away or changed. */
 function skippedRecord(data: DeliveryJobData, webhook: Webhook | null): AttemptRecord {
-  const errorCode = !webhook ? 'WEBHOOK_DELETED' : !webhook.enabled ? 'WEBHOOK_DISABLED' : 'WEBHOOK_CHANGED';
-  const errorMessage = !webhook
-    ? 'Not sent: the webhook was deleted'
-    : !webhook.enabled
-      ? 'Not sent: the webhook is disabled'
-      : `Not sent: the webhook now listens to ${webhook.event}`;
+  const errorCode = !webhook ? AttemptCode.WEBHOOK_DELETED : !webhook.enabled ? AttemptCode.WEBHOOK_DISABLED : AttemptCode.WEBHOOK_CHANGED;
+  const errorMessage = webhook?.enabled ? `Not sent: the webhook now listens to ${webhook.event}` : ATTEMPT_CODES[errorCode].message;
   return {
     deliveryId: data.deliveryId,
     project: data.project,
@@ -95,7 +92,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
     job: Job<DeliveriesJobData>,
     token: string | undefined,
     request: AttemptRequest,
-    decide: (outcome: AttemptOutcome) => Promise<Decision>,
+    decide: (outcome: AttemptOutcome) => Promise<Settlement>,
   ): Promise<void> => {
     const result: AttemptResult = await pipeline.attempt(request);
     if (result.kind === 'parked') {
@@ -110,7 +107,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
       throw new DelayedError();
     }
     const next = await decide(result.outcome);
-    if (next.action === 'retry') throw new RetryLaterError(result.outcome.message, next.delayMs);
+    if (next.outcome === 'retrying') throw new RetryLaterError(result.outcome.message, next.delayMs);
   };
 
   const deliver = async (job: Job<DeliveriesJobData>, token: string | undefined, data: DeliveryJobData) => {
@@ -140,7 +137,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
         target: webhook,
       },
       async (outcome) => {
-        const next = await settleAndRecord(
+        return settleAndRecord(
           deps,
           {
             deliveryId: data.deliveryId,
@@ -155,7 +152,6 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
           webhook.retry,
           deps.retryScheduleMs,
         );
-        return next.action === 'retry' ? next : { action: 'done' };
       },
     );
   };
@@ -181,11 +177,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Job<
       },
       async (outcome) => {
         const next = settle(outcome, config.retry, attempt, deps.retryScheduleMs);
-        if (next.action === 'retry') return next;
-        const status = next.action === 'delivered' ? 'completed' : 'failed';
+        if (next.outcome === 'retrying') return next;
+        const status = next.outcome === 'success' ? 'completed' : 'failed';
         await webhookTests.finish(data.project, data.testId, status, status === 'completed' ? null : outcome.message);
         metrics.webhookTests.inc({ outcome: status });
-        return { action: 'done' };
+        return next;
       },
     );
   };

@@ -10,12 +10,10 @@ import type { Job, Queue } from 'bullmq';
 import { ABANDONED, type AttemptOutcome } from '../delivery/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveriesJobData } from './jobs.js';
+import type { Settlement } from './settle.js';
 
 /** Margin between a detached attempt's deadline and its placeholder firing, in milliseconds. */
 export const PLACEHOLDER_GRACE_MS = 5_000;
-
-/** What to do after an attempt: done (delivered or dead), or retry after `delayMs`. */
-export type Decision = { readonly action: 'done' } | { readonly action: 'retry'; readonly delayMs: number };
 
 export interface DetachedAttempt {
   /** The placeholder's job id (the deliveries job id). */
@@ -24,7 +22,7 @@ export interface DetachedAttempt {
   readonly placeholder: Promise<unknown>;
   readonly settled: Promise<AttemptOutcome>;
   /** Settles the outcome (metrics, dead letter, test record) and says what follows. */
-  decide(outcome: AttemptOutcome): Promise<Decision>;
+  decide(outcome: AttemptOutcome): Promise<Settlement>;
 }
 
 /** Turns the placeholder into the attempt's outcome once it settles. Never rejects (logs instead). */
@@ -45,7 +43,7 @@ export async function concludeDetached(
     const decision = await attempt.decide(outcome);
     const job: Job<unknown> | undefined = await deps.deliveries.getJob(attempt.jobId);
     if (!job) return;
-    if (decision.action === 'done') {
+    if (decision.outcome !== 'retrying') {
       await job.remove();
       return;
     }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Config } from '../../config/index.js';
-import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
+import type { DeadLetter, DeadLetterStore } from '../dead-letters/index.js';
 import { type DeliveriesJobData, deliveryJobOptions } from './jobs.js';
 
 interface EnqueueDeps {

@@ -7,17 +7,16 @@
  */
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { AttemptLogWriter } from '../attempts/index.js';
-import type { RedisClient as Redis } from '../redis/index.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
 import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Keys } from '../registry/keys.js';
-import type { DeadLetterStore } from './dead-letters.js';
-import { type Decision, PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
+import type { DeadLetterStore } from '../dead-letters/index.js';
+import { PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
-import { settleAndRecord } from './settle.js';
+import { type Settlement, settleAndRecord } from './settle.js';
 import { isUnreadable, unreadableReason } from './worker.js';
 
 export interface EventProcessorDeps {
@@ -130,15 +129,15 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
     });
     placeholder.catch(() => {}); // concludeDetached handles a failure
 
-    const decide = async (m: Match, deliveryId: string, outcome: AttemptOutcome): Promise<Decision> => {
+    const decide = async (m: Match, deliveryId: string, outcome: AttemptOutcome): Promise<Settlement> => {
       const next = await settleAndRecord(
         deps,
         { deliveryId, project: event.project, webhookId: m.webhook.id, webhookName: m.webhook.name, webhookEvent: m.event, event, attempts: 1, outcome },
         m.webhook.retry,
         deps.retryScheduleMs,
       );
-      if (next.action === 'delivered') metrics.eventToDelivery.observe(Math.max(0, Date.now() - job.timestamp) / 1000);
-      return next.action === 'retry' ? next : { action: 'done' };
+      if (next.outcome === 'success') metrics.eventToDelivery.observe(Math.max(0, Date.now() - job.timestamp) / 1000);
+      return next;
     };
 
     try {
@@ -169,7 +168,7 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
           return;
         }
         const next = await decide(m, deliveryId, result.outcome);
-        if (next.action === 'retry') later(m, deliveryId, 1, next.delayMs);
+        if (next.outcome === 'retrying') later(m, deliveryId, 1, next.delayMs);
         else markDone(deliveryId);
       });
       if (followUps.length > 0) await deliveries.addBulk(followUps);

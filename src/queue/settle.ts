@@ -1,17 +1,19 @@
 /**
  * What happens after an attempt, decided in one place for the fast path and the deliveries queue:
- * done, retried after a delay (retry: true webhooks, on the schedule), or final (dead letter).
+ * delivered, retried after a delay (retry: true webhooks, on the schedule), or final (dead letter).
+ * A settlement is the delivery's outcome (src/outcomes.ts), the one the attempt log and the metric record.
  */
 import type { AttemptLogWriter } from '../attempts/index.js';
+import type { DeadLetter, DeadLetterStore } from '../dead-letters/index.js';
 import type { AttemptOutcome } from '../delivery/index.js';
 import type { Metrics } from '../observability/metrics.js';
+import { attemptCodeInfo } from '../outcomes.js';
 import { nextRetryDelayMs } from '../retry/index.js';
-import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
 
 export type Settlement =
-  | { readonly action: 'delivered' }
-  | { readonly action: 'retry'; readonly delayMs: number }
-  | { readonly action: 'dead'; readonly outcome: 'failed' | 'refused' };
+  | { readonly outcome: 'success' }
+  | { readonly outcome: 'retrying'; readonly delayMs: number }
+  | { readonly outcome: 'failed' | 'refused' };
 
 /**
  * @param failedAttempts failed attempts so far, this one included (>= 1 when the outcome failed)
@@ -22,13 +24,13 @@ export function settle(
   failedAttempts: number,
   scheduleMs: readonly number[],
 ): Settlement {
-  if (outcome.kind === 'delivered') return { action: 'delivered' };
-  // A refused destination is a configuration problem: retrying cannot help.
-  if (outcome.kind === 'refused') return { action: 'dead', outcome: 'refused' };
-  // The request itself could not be sent (a header value undici refuses): the same again would fail.
-  if (!retry || outcome.errorCode === 'INVALID_REQUEST') return { action: 'dead', outcome: 'failed' };
+  if (outcome.kind === 'delivered') return { outcome: 'success' };
+  // Final codes: a refused destination is a configuration problem, and a request the HTTP client
+  // refuses (a header value) would fail the same again: retrying cannot help.
+  if (attemptCodeInfo(outcome.errorCode).final) return { outcome: outcome.kind === 'refused' ? 'refused' : 'failed' };
+  if (!retry) return { outcome: 'failed' };
   const delayMs = nextRetryDelayMs({ failedAttempts, scheduleMs, retryAfterMs: outcome.retryAfterMs });
-  return delayMs === null ? { action: 'dead', outcome: 'failed' } : { action: 'retry', delayMs };
+  return delayMs === null ? { outcome: 'failed' } : { outcome: 'retrying', delayMs };
 }
 
 /** The delivery a settlement is about (`attempts`: this one included). */
@@ -65,22 +67,19 @@ export async function settleAndRecord(
       attempt: delivery.attempts,
       startedAt: now - Math.round(outcome.durationMs),
       durationMs: outcome.durationMs,
-      outcome: next.action === 'delivered' ? 'success' : next.action === 'retry' ? 'retrying' : next.outcome,
+      outcome: next.outcome,
       httpStatus: outcome.status,
-      errorCode: next.action === 'delivered' ? undefined : outcome.errorCode,
-      errorMessage: next.action === 'delivered' ? undefined : outcome.message,
+      errorCode: next.outcome === 'success' ? undefined : outcome.errorCode,
+      errorMessage: next.outcome === 'success' ? undefined : outcome.message,
       responseExcerpt: outcome.responseExcerpt,
-      nextAttemptAt: next.action === 'retry' ? now + Math.round(next.delayMs) : undefined,
+      nextAttemptAt: next.outcome === 'retrying' ? now + Math.round(next.delayMs) : undefined,
     },
     delivery.event,
   );
-  if (next.action === 'delivered') {
-    metrics.deliveries.inc({ event, outcome: 'success' });
-  } else if (next.action === 'retry') {
-    metrics.deliveries.inc({ event, outcome: 'retrying' });
+  metrics.deliveries.inc({ event, outcome: next.outcome });
+  if (next.outcome === 'retrying') {
     metrics.retriesScheduled.inc({ event });
-  } else {
-    metrics.deliveries.inc({ event, outcome: next.outcome });
+  } else if (next.outcome !== 'success') {
     await deps.deadLetters.add({
       deliveryId: delivery.deliveryId,
       project: delivery.project,

@@ -8,3 +8,4 @@ export {
   type RedisPurpose,
 } from './connect.js';
 export { hashTagOf, maskRedisUrl, parseRedisUrl, RedisUrlError, type RedisNode, type RedisTarget, type RedisTopology } from './url.js';
+export { createKeys, type Keys } from './keys.js';

@@ -1,5 +1,4 @@
 /** The webhook registry: what other folders may use. */
-export { createKeys, type Keys } from './keys.js';
 export * from './model.js';
 export { parseRegistryNotice, type RegistryNotice, type RegistryObject } from './notice.js';
 export { SECRET_LIMITS, assertValidSecret, nextSecrets, secretsEqual } from './secrets.js';

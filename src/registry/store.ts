@@ -1,7 +1,7 @@
 /**
  * The webhook registry in Redis.
  *
- * Layout (all names from keys.ts):
+ * Layout (all names from redis/keys.ts):
  * - `keys.webhook(project, id)`: string, the whole record as JSON (secrets included), so N records
  *   come back in one MGET.
  * - `keys.webhookNames(project)`: hash name → id; name uniqueness (across both API surfaces) and the
@@ -28,9 +28,8 @@
  * written in the current shape on its next change.
  */
 import { randomUUID } from 'node:crypto';
-import type { RedisClient as Redis } from '../redis/index.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import { ErrorCode, HookpostError } from '../errors.js';
-import type { Keys } from './keys.js';
 import {
   type ObjectScope,
   type ObjectType,

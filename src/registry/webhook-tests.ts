@@ -14,8 +14,7 @@
  * retry, include_result and secret, like any delivery.
  */
 import { randomUUID } from 'node:crypto';
-import type { RedisClient as Redis } from '../redis/index.js';
-import type { Keys } from './keys.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import {
   type ObjectType,
   type StoredWebhookSecrets,

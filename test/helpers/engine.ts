@@ -11,7 +11,7 @@ import { type Producer, createProducer } from '../../src/events/index.js';
 import { shardPrefixes } from '../../src/events/shards.js';
 import { createServices, type Services } from '../../src/lifecycle/services.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { type Engine, createEngine } from '../../src/queue/engine.js';
+import { type Engine, createEngine } from '../../src/lifecycle/engine.js';
 import { type RedisClient, createRedis } from '../../src/redis/index.js';
 import {
   type EncryptionKey,

@@ -4,17 +4,11 @@
  */
 import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../../errors.js';
-import type { DeadLetter, DeadLetterStore } from '../../queue/dead-letters.js';
-import type { RouteModule } from '../app.js';
-import { errorResponses } from '../openapi.js';
+import type { DeadLetter } from '../../dead-letters/index.js';
+import type { RouteModule } from '../route-contract.js';
+import { errorResponses, type OpenApiPaths } from '../openapi.js';
 import { parseOrThrow } from '../schemas.js';
 import { projectParam } from '../views.js';
-
-export interface DeadLetterRouteDeps {
-  readonly deadLetters: DeadLetterStore;
-  /** Queues the dead letter again with fresh attempts; null when it does not exist. */
-  readonly redrive: (project: string, deliveryId: string) => Promise<DeadLetter | null>;
-}
 
 const COLLECTION = '/v2.1/projects/:project_name/dead-letters';
 const ITEM = `${COLLECTION}/:delivery_id`;
@@ -45,62 +39,64 @@ function deliveryIdParam(raw: string): string {
   return raw;
 }
 
-export function deadLetterRoutes(deps: DeadLetterRouteDeps): RouteModule {
-  return {
-    name: 'dead-letters',
+/** Served when the API has the dead letters (`deps.deliveryLog`). */
+export const deadLetterRoutes: RouteModule = {
+  name: 'dead-letters',
 
-    register(app) {
-      app.get<{ Params: { project_name: string } }>(COLLECTION, async (request) => {
-        const project = projectParam(request.params);
-        const query = parseOrThrow(listQuery, request.query);
-        return (await deps.deadLetters.list(project, query)).map(view);
-      });
+  register(app, { deps: api }) {
+    const deps = api.deliveryLog;
+    if (!deps) return;
+    app.get<{ Params: { project_name: string } }>(COLLECTION, async (request) => {
+      const project = projectParam(request.params);
+      const query = parseOrThrow(listQuery, request.query);
+      return (await deps.deadLetters.list(project, query)).map(view);
+    });
 
-      app.get<{ Params: { project_name: string; delivery_id: string } }>(ITEM, async (request) => {
-        const letter = await deps.deadLetters.get(projectParam(request.params), deliveryIdParam(request.params.delivery_id));
-        if (!letter) throw new HookpostError(ErrorCode.NOT_FOUND, 'dead letter not found (kept 7 days)');
-        return view(letter);
-      });
+    app.get<{ Params: { project_name: string; delivery_id: string } }>(ITEM, async (request) => {
+      const letter = await deps.deadLetters.get(projectParam(request.params), deliveryIdParam(request.params.delivery_id));
+      if (!letter) throw new HookpostError(ErrorCode.NOT_FOUND, 'dead letter not found (kept 7 days)');
+      return view(letter);
+    });
 
-      app.post<{ Params: { project_name: string; delivery_id: string } }>(`${ITEM}/redrive`, async (request, reply) => {
-        const project = projectParam(request.params);
-        const letter = await deps.redrive(project, deliveryIdParam(request.params.delivery_id));
-        if (!letter) throw new HookpostError(ErrorCode.NOT_FOUND, 'dead letter not found (kept 7 days)');
-        request.log.info({ project, deliveryId: letter.deliveryId }, 'dead letter re-driven');
-        return reply.code(202).send({ delivery_id: letter.deliveryId, status: 'queued' });
-      });
-    },
+    app.post<{ Params: { project_name: string; delivery_id: string } }>(`${ITEM}/redrive`, async (request, reply) => {
+      const project = projectParam(request.params);
+      const letter = await deps.redriveDeadLetter(project, deliveryIdParam(request.params.delivery_id));
+      if (!letter) throw new HookpostError(ErrorCode.NOT_FOUND, 'dead letter not found (kept 7 days)');
+      request.log.info({ project, deliveryId: letter.deliveryId }, 'dead letter re-driven');
+      return reply.code(202).send({ delivery_id: letter.deliveryId, status: 'queued' });
+    });
+  },
 
-    openapi() {
-      const project = { name: 'project_name', in: 'path', required: true, schema: { type: 'string' } };
-      const delivery = { name: 'delivery_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-      const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
-      return {
-        '/v2.1/projects/{project_name}/dead-letters': {
-          parameters: [project],
-          get: {
-            operationId: 'dead_letters_list',
-            summary: 'Deliveries that exhausted their attempts or were refused (newest first, kept 7 days)',
-            parameters: [
-              { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-              { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
-            ],
-            responses: { '200': json('dead letters'), ...errorResponses(400, 401) },
-          },
+  openapi({ deps }): OpenApiPaths {
+    if (!deps.deliveryLog) return {};
+    const project = { name: 'project_name', in: 'path', required: true, schema: { type: 'string' } };
+    const delivery = { name: 'delivery_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+    const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+    return {
+      '/v2.1/projects/{project_name}/dead-letters': {
+        parameters: [project],
+        get: {
+          operationId: 'dead_letters_list',
+          summary: 'Deliveries that exhausted their attempts or were refused (newest first, kept 7 days)',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+            { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+          ],
+          responses: { '200': json('dead letters'), ...errorResponses(400, 401) },
         },
-        '/v2.1/projects/{project_name}/dead-letters/{delivery_id}': {
-          parameters: [project, delivery],
-          get: { operationId: 'dead_letters_get', summary: 'One dead letter', responses: { '200': json('the dead letter'), ...errorResponses(401, 404) } },
+      },
+      '/v2.1/projects/{project_name}/dead-letters/{delivery_id}': {
+        parameters: [project, delivery],
+        get: { operationId: 'dead_letters_get', summary: 'One dead letter', responses: { '200': json('the dead letter'), ...errorResponses(401, 404) } },
+      },
+      '/v2.1/projects/{project_name}/dead-letters/{delivery_id}/redrive': {
+        parameters: [project, delivery],
+        post: {
+          operationId: 'dead_letters_redrive',
+          summary: 'Send it again with fresh attempts and the same delivery id',
+          responses: { '202': json('queued'), ...errorResponses(401, 404) },
         },
-        '/v2.1/projects/{project_name}/dead-letters/{delivery_id}/redrive': {
-          parameters: [project, delivery],
-          post: {
-            operationId: 'dead_letters_redrive',
-            summary: 'Send it again with fresh attempts and the same delivery id',
-            responses: { '202': json('queued'), ...errorResponses(401, 404) },
-          },
-        },
-      };
-    },
-  };
-}
+      },
+    };
+  },
+};

@@ -7,16 +7,14 @@
  */
 import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../../errors.js';
+import { DELIVERY_OUTCOMES } from '../../outcomes.js';
 import {
   type AttemptAggregate,
-  type AttemptLogReader,
   type AttemptRecord,
   decodeCursor,
   type DeliverySummary,
   eventForRedelivery,
   type LoggedAttempt,
-  type RedeliverResult,
-  type RedriveFilter,
   type StatsWindow,
   type WebhookHealth,
   type WebhookStats,
@@ -24,21 +22,13 @@ import {
 import { DELIVERY_ID_HEADER, isOwnedHeader } from '../../delivery/owned-headers.js';
 import type { RequestEvent } from '../../events/index.js';
 import { buildPayload } from '../../payload/index.js';
-import type { DeadLetterStore } from '../../queue/dead-letters.js';
 import type { Registry, UnreadableWebhook } from '../../registry/index.js';
 import { ALL_EVENTS, isProjectWide, type Webhook } from '../../registry/model.js';
 import { contentDigest } from '../../signing/index.js';
-import type { RouteModule } from '../app.js';
-import { errorResponses, jsonResponse, ref, toJsonSchema } from '../openapi.js';
+import type { RouteModule } from '../route-contract.js';
+import { errorResponses, type JsonSchema, jsonResponse, ref, toJsonSchema, type OpenApiPaths } from '../openapi.js';
 import { deliverySchemas, parseOrThrow } from '../schemas.js';
 import { isWebhookName, projectParam, webhookNotFound } from '../views.js';
-
-export interface DeliveryRouteDeps {
-  readonly attempts: AttemptLogReader;
-  readonly deadLetters: DeadLetterStore;
-  readonly redeliver: (project: string, deliveryId: string) => Promise<RedeliverResult>;
-  readonly redriveDeadLetters: (project: string, filter: RedriveFilter) => Promise<{ queued: number; remaining: number }>;
-}
 
 const BASE = '/v2.1/projects/:project_name';
 const DELIVERY_ID_RE = /^[0-9a-f-]{36}$/;
@@ -261,237 +251,241 @@ const statsQuery = z.strictObject({
   webhook_id: z.string().regex(WEBHOOK_ID_RE, 'must be a webhook id (a UUID, as webhooks-overview lists them)').optional(),
 });
 
-export function deliveryRoutes(deps: DeliveryRouteDeps): RouteModule {
-  return {
-    name: 'deliveries',
+/** Served when the API has the attempt log (`deps.deliveryLog`). */
+export const deliveryRoutes: RouteModule = {
+  name: 'deliveries',
 
-    register(app, { deps: api }) {
-      const { registry } = api;
-      const webhookByName = async (project: string, name: string): Promise<Webhook> => {
-        const webhook = isWebhookName(name) ? await registry.get(project, name) : null;
-        if (!webhook) throw webhookNotFound(name);
-        return webhook;
-      };
+  register(app, { deps: api }) {
+    const { registry, deliveryLog: deps } = api;
+    if (!deps) return;
+    const webhookByName = async (project: string, name: string): Promise<Webhook> => {
+      const webhook = isWebhookName(name) ? await registry.get(project, name) : null;
+      if (!webhook) throw webhookNotFound(name);
+      return webhook;
+    };
 
-      app.get<{ Params: { project_name: string } }>(`${BASE}/deliveries`, async (request) => {
-        const project = projectParam(request.params);
-        const q = parseOrThrow(deliverySchemas.deliveriesQuery, request.query);
-        if (q.webhook !== undefined && q.webhook_id !== undefined) {
-          throw new HookpostError(ErrorCode.VALIDATION, 'webhook_id: give either webhook or webhook_id, not both');
-        }
-        const webhookId = q.webhook === undefined ? q.webhook_id : (await webhookByName(project, q.webhook)).id;
-        if (q.cursor !== undefined && decodeCursor(q.cursor) === undefined) {
-          throw new HookpostError(ErrorCode.VALIDATION, 'cursor: must be a next_cursor of a previous page');
-        }
-        const page = await deps.attempts.list(project, {
-          webhookId,
-          event: q.event,
-          outcome: q.outcome,
-          requestId: q.request_id,
-          since: q.since === undefined ? undefined : Date.parse(q.since),
-          until: q.until === undefined ? undefined : Date.parse(q.until),
-          limit: q.limit,
-          cursor: q.cursor,
-        });
-        return { items: page.items.map(summaryView), next_cursor: page.nextCursor };
+    app.get<{ Params: { project_name: string } }>(`${BASE}/deliveries`, async (request) => {
+      const project = projectParam(request.params);
+      const q = parseOrThrow(deliverySchemas.deliveriesQuery, request.query);
+      if (q.webhook !== undefined && q.webhook_id !== undefined) {
+        throw new HookpostError(ErrorCode.VALIDATION, 'webhook_id: give either webhook or webhook_id, not both');
+      }
+      const webhookId = q.webhook === undefined ? q.webhook_id : (await webhookByName(project, q.webhook)).id;
+      if (q.cursor !== undefined && decodeCursor(q.cursor) === undefined) {
+        throw new HookpostError(ErrorCode.VALIDATION, 'cursor: must be a next_cursor of a previous page');
+      }
+      const page = await deps.attempts.list(project, {
+        webhookId,
+        event: q.event,
+        outcome: q.outcome,
+        requestId: q.request_id,
+        since: q.since === undefined ? undefined : Date.parse(q.since),
+        until: q.until === undefined ? undefined : Date.parse(q.until),
+        limit: q.limit,
+        cursor: q.cursor,
       });
+      return { items: page.items.map(summaryView), next_cursor: page.nextCursor };
+    });
 
-      app.get<{ Params: { project_name: string; delivery_id: string } }>(`${BASE}/deliveries/:delivery_id`, async (request) => {
-        const project = projectParam(request.params);
-        const id = deliveryIdParam(request.params.delivery_id);
-        const [detail, letter] = await Promise.all([deps.attempts.get(project, id), deps.deadLetters.get(project, id)]);
-        if (!detail) throw new HookpostError(ErrorCode.NOT_FOUND, NOT_KEPT);
-        return {
-          ...summaryView(detail),
-          event_kept: detail.eventKept || letter !== null,
-          dead_letter: letter !== null,
-          attempts: detail.attempts.map(attemptView),
-        };
-      });
-
-      app.post<{ Params: { project_name: string; delivery_id: string } }>(`${BASE}/deliveries/:delivery_id/redeliver`, async (request, reply) => {
-        const project = projectParam(request.params);
-        const id = deliveryIdParam(request.params.delivery_id);
-        const result = await deps.redeliver(project, id);
-        if (result === 'not_found') throw new HookpostError(ErrorCode.NOT_FOUND, NOT_KEPT);
-        if (result === 'event_gone') throw new HookpostError(ErrorCode.NOT_FOUND, 'the event of this delivery is no longer kept');
-        request.log.info({ project, deliveryId: id }, 'delivery re-delivered');
-        return reply.code(202).send({ delivery_id: id, status: 'queued' });
-      });
-
-      app.post<{ Params: { project_name: string } }>(`${BASE}/dead-letters/redrive`, async (request, reply) => {
-        const project = projectParam(request.params);
-        const input = parseOrThrow(deliverySchemas.redriveRequest, request.body ?? {});
-        const webhookId = input.webhook === undefined ? undefined : (await webhookByName(project, input.webhook)).id;
-        const result = await deps.redriveDeadLetters(project, {
-          webhookId,
-          since: input.since === undefined ? undefined : Date.parse(input.since),
-          limit: input.limit,
-        });
-        request.log.info({ project, queued: result.queued, remaining: result.remaining }, 'dead letters re-driven');
-        return reply.code(202).send(result);
-      });
-
-      app.get<{ Params: { project_name: string; webhook_name: string } }>(`${BASE}/webhooks/:webhook_name/health`, async (request) => {
-        const project = projectParam(request.params);
-        const webhook = await webhookByName(project, request.params.webhook_name);
-        return healthView(webhook, await deps.attempts.health(project, webhook.id));
-      });
-
-      app.get<{ Params: { project_name: string } }>(`${BASE}/webhooks-health`, async (request) => {
-        const project = projectParam(request.params);
-        const webhooks = await listEveryWebhook(registry, project);
-        return Promise.all(webhooks.map(async ({ webhook: w }) => healthView(w, await deps.attempts.health(project, w.id))));
-      });
-
-      app.get<{ Params: { project_name: string } }>(`${BASE}/webhooks-overview`, async (request) => {
-        const project = projectParam(request.params);
-        const webhooks = await listEveryWebhook(registry, project);
-        return Promise.all(
-          webhooks.map(async ({ webhook, problem }) => overviewView(webhook, await deps.attempts.health(project, webhook.id), problem)),
-        );
-      });
-
-      app.get<{ Params: { project_name: string }; Querystring: Record<string, string> }>(`${BASE}/webhooks-stats`, async (request) => {
-        const project = projectParam(request.params);
-        const q = parseOrThrow(statsQuery, request.query);
-        const nowMs = Date.now();
-        const webhooks = (await listEveryWebhook(registry, project)).filter((w) => q.webhook_id === undefined || w.webhook.id === q.webhook_id);
-        if (q.webhook_id !== undefined && webhooks.length === 0) throw new HookpostError(ErrorCode.NOT_FOUND, 'webhook not found');
-        const stats = [];
-        // One webhook at a time: each reads up to HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK deliveries.
-        for (const { webhook } of webhooks) stats.push(statsView(webhook, await deps.attempts.stats(project, webhook.id, STATS_WINDOWS, nowMs)));
-        return { generated_at: new Date(nowMs).toISOString(), webhooks: stats };
-      });
-
-      app.get<{ Params: { project_name: string; delivery_id: string } }>(`${BASE}/deliveries/:delivery_id/request`, async (request) => {
-        const project = projectParam(request.params);
-        const id = deliveryIdParam(request.params.delivery_id);
-        const [detail, letter] = await Promise.all([deps.attempts.get(project, id), deps.deadLetters.get(project, id)]);
-        if (!detail) throw new HookpostError(ErrorCode.NOT_FOUND, NOT_KEPT);
-        const { webhookId, event } = detail.latest;
-        const webhook = (await listEveryWebhook(registry, project)).find((w) => w.webhook.id === webhookId)?.webhook;
-        if (!webhook) throw new HookpostError(ErrorCode.NOT_FOUND, 'the webhook of this delivery no longer exists');
-        let kept: { event: RequestEvent; exact: boolean } | null = null;
-        if (letter) kept = { event: letter.event, exact: true };
-        else {
-          const logged = await deps.attempts.event(project, id);
-          if (logged) kept = { event: eventForRedelivery(logged), exact: logged.resultKept };
-        }
-        return requestView(webhook, id, event, kept);
-      });
-    },
-
-    components: () => ({
-      WebhookOverview: toJsonSchema(monitoringSchemas.webhookOverview, 'output'),
-      WebhookStatsList: toJsonSchema(monitoringSchemas.webhookStatsList, 'output'),
-      DeliveryRequest: toJsonSchema(monitoringSchemas.deliveryRequest, 'output'),
-    }),
-
-    openapi() {
-      const project = { name: 'project_name', in: 'path', required: true, schema: { type: 'string' } };
-      const delivery = { name: 'delivery_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-      const webhook = { name: 'webhook_name', in: 'path', required: true, schema: { type: 'string' } };
-      const query = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', schema, description });
+    app.get<{ Params: { project_name: string; delivery_id: string } }>(`${BASE}/deliveries/:delivery_id`, async (request) => {
+      const project = projectParam(request.params);
+      const id = deliveryIdParam(request.params.delivery_id);
+      const [detail, letter] = await Promise.all([deps.attempts.get(project, id), deps.deadLetters.get(project, id)]);
+      if (!detail) throw new HookpostError(ErrorCode.NOT_FOUND, NOT_KEPT);
       return {
-        '/v2.1/projects/{project_name}/deliveries': {
-          parameters: [project],
-          get: {
-            operationId: 'deliveries_list',
-            summary: 'Deliveries from the attempt log, newest activity first; pass next_cursor as cursor for the next page',
-            parameters: [
-              query('webhook', { type: 'string' }, 'webhook name'),
-              query('webhook_id', { type: 'string', format: 'uuid' }, 'webhook id (any webhook, project-wide ones included)'),
-              query('event', { type: 'string' }, 'e.g. deployment_request_completed'),
-              query('outcome', { type: 'string', enum: ['success', 'failed', 'refused', 'skipped', 'retrying'] }, 'outcome of the latest attempt'),
-              query('request_id', { type: 'string' }, 'the producer request id'),
-              query('since', { type: 'string', format: 'date-time' }, 'only deliveries active at or after this time'),
-              query('until', { type: 'string', format: 'date-time' }, 'only deliveries whose last activity is at or before this time'),
-              query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }, 'items per page'),
-              query('cursor', { type: 'string' }, 'next_cursor of the previous page'),
-            ],
-            responses: { '200': jsonResponse('a page of deliveries', 'DeliveryPage'), ...errorResponses(400, 401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/deliveries/{delivery_id}': {
-          parameters: [project, delivery],
-          get: {
-            operationId: 'deliveries_get',
-            summary: 'One delivery with its attempts',
-            responses: { '200': jsonResponse('the delivery', 'DeliveryDetail'), ...errorResponses(401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/deliveries/{delivery_id}/redeliver': {
-          parameters: [project, delivery],
-          post: {
-            operationId: 'deliveries_redeliver',
-            summary: 'Send the delivery again: same delivery id, fresh attempts (any delivery whose event is kept)',
-            responses: { '202': jsonResponse('queued', 'RedeliverResult'), ...errorResponses(401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/dead-letters/redrive': {
-          parameters: [project],
-          post: {
-            operationId: 'dead_letters_redrive_bulk',
-            summary: 'Re-drive the dead letters that match (webhook, since), up to limit; says how many it queued and how many remain',
-            requestBody: { required: false, content: { 'application/json': { schema: ref('DeadLetterRedrive') } } },
-            responses: { '202': jsonResponse('queued', 'DeadLetterRedriveResult'), ...errorResponses(400, 401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/webhooks/{webhook_name}/health': {
-          parameters: [project, webhook],
-          get: {
-            operationId: 'webhooks_health',
-            summary: "A webhook's recent delivery health (circuit state derived from the recent attempts)",
-            responses: { '200': jsonResponse('health', 'WebhookHealth'), ...errorResponses(401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/deliveries/{delivery_id}/request': {
-          parameters: [project, delivery],
-          get: {
-            operationId: 'deliveries_request',
-            summary:
-              "The request the delivery sends, rebuilt: the webhook's URL and headers now (protected values null), " +
-              "hookpost's headers (null where set anew per attempt), and the payload from the kept event",
-            responses: { '200': jsonResponse('the request', 'DeliveryRequest'), ...errorResponses(401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/webhooks-overview': {
-          parameters: [project],
-          get: {
-            operationId: 'webhooks_overview',
-            summary:
-              'Every webhook of the project, on one object or project-wide (UP42), with its health; a webhook whose protected ' +
-              'values cannot be decrypted is listed with readable: false and why',
-            responses: {
-              '200': { description: 'the webhooks, sorted by name', content: { 'application/json': { schema: { type: 'array', items: ref('WebhookOverview') } } } },
-              ...errorResponses(401),
-            },
-          },
-        },
-        '/v2.1/projects/{project_name}/webhooks-stats': {
-          parameters: [project],
-          get: {
-            operationId: 'webhooks_stats',
-            summary:
-              'Per webhook, success rate and p50/p99 attempt duration over the last hour (5-minute buckets) and day (hourly ' +
-              'buckets), aggregated from the attempt log when asked',
-            parameters: [query('webhook_id', { type: 'string', format: 'uuid' }, 'only this webhook')],
-            responses: { '200': jsonResponse('the figures', 'WebhookStatsList'), ...errorResponses(400, 401, 404) },
-          },
-        },
-        '/v2.1/projects/{project_name}/webhooks-health': {
-          parameters: [project],
-          get: {
-            operationId: 'webhooks_health_list',
-            summary: 'Health of every webhook of the project',
-            responses: {
-              '200': { description: 'health per webhook', content: { 'application/json': { schema: { type: 'array', items: ref('WebhookHealth') } } } },
-              ...errorResponses(401),
-            },
-          },
-        },
+        ...summaryView(detail),
+        event_kept: detail.eventKept || letter !== null,
+        dead_letter: letter !== null,
+        attempts: detail.attempts.map(attemptView),
       };
-    },
-  };
-}
+    });
+
+    app.post<{ Params: { project_name: string; delivery_id: string } }>(`${BASE}/deliveries/:delivery_id/redeliver`, async (request, reply) => {
+      const project = projectParam(request.params);
+      const id = deliveryIdParam(request.params.delivery_id);
+      const result = await deps.redeliver(project, id);
+      if (result === 'not_found') throw new HookpostError(ErrorCode.NOT_FOUND, NOT_KEPT);
+      if (result === 'event_gone') throw new HookpostError(ErrorCode.NOT_FOUND, 'the event of this delivery is no longer kept');
+      request.log.info({ project, deliveryId: id }, 'delivery re-delivered');
+      return reply.code(202).send({ delivery_id: id, status: 'queued' });
+    });
+
+    app.post<{ Params: { project_name: string } }>(`${BASE}/dead-letters/redrive`, async (request, reply) => {
+      const project = projectParam(request.params);
+      const input = parseOrThrow(deliverySchemas.redriveRequest, request.body ?? {});
+      const webhookId = input.webhook === undefined ? undefined : (await webhookByName(project, input.webhook)).id;
+      const result = await deps.redriveDeadLetters(project, {
+        webhookId,
+        since: input.since === undefined ? undefined : Date.parse(input.since),
+        limit: input.limit,
+      });
+      request.log.info({ project, queued: result.queued, remaining: result.remaining }, 'dead letters re-driven');
+      return reply.code(202).send(result);
+    });
+
+    app.get<{ Params: { project_name: string; webhook_name: string } }>(`${BASE}/webhooks/:webhook_name/health`, async (request) => {
+      const project = projectParam(request.params);
+      const webhook = await webhookByName(project, request.params.webhook_name);
+      return healthView(webhook, await deps.attempts.health(project, webhook.id));
+    });
+
+    app.get<{ Params: { project_name: string } }>(`${BASE}/webhooks-health`, async (request) => {
+      const project = projectParam(request.params);
+      const webhooks = await listEveryWebhook(registry, project);
+      return Promise.all(webhooks.map(async ({ webhook: w }) => healthView(w, await deps.attempts.health(project, w.id))));
+    });
+
+    app.get<{ Params: { project_name: string } }>(`${BASE}/webhooks-overview`, async (request) => {
+      const project = projectParam(request.params);
+      const webhooks = await listEveryWebhook(registry, project);
+      return Promise.all(
+        webhooks.map(async ({ webhook, problem }) => overviewView(webhook, await deps.attempts.health(project, webhook.id), problem)),
+      );
+    });
+
+    app.get<{ Params: { project_name: string }; Querystring: Record<string, string> }>(`${BASE}/webhooks-stats`, async (request) => {
+      const project = projectParam(request.params);
+      const q = parseOrThrow(statsQuery, request.query);
+      const nowMs = Date.now();
+      const webhooks = (await listEveryWebhook(registry, project)).filter((w) => q.webhook_id === undefined || w.webhook.id === q.webhook_id);
+      if (q.webhook_id !== undefined && webhooks.length === 0) throw new HookpostError(ErrorCode.NOT_FOUND, 'webhook not found');
+      const stats = [];
+      // One webhook at a time: each reads up to HOOKPOST_ATTEMPT_LOG_PER_WEBHOOK deliveries.
+      for (const { webhook } of webhooks) stats.push(statsView(webhook, await deps.attempts.stats(project, webhook.id, STATS_WINDOWS, nowMs)));
+      return { generated_at: new Date(nowMs).toISOString(), webhooks: stats };
+    });
+
+    app.get<{ Params: { project_name: string; delivery_id: string } }>(`${BASE}/deliveries/:delivery_id/request`, async (request) => {
+      const project = projectParam(request.params);
+      const id = deliveryIdParam(request.params.delivery_id);
+      const [detail, letter] = await Promise.all([deps.attempts.get(project, id), deps.deadLetters.get(project, id)]);
+      if (!detail) throw new HookpostError(ErrorCode.NOT_FOUND, NOT_KEPT);
+      const { webhookId, event } = detail.latest;
+      const webhook = (await listEveryWebhook(registry, project)).find((w) => w.webhook.id === webhookId)?.webhook;
+      if (!webhook) throw new HookpostError(ErrorCode.NOT_FOUND, 'the webhook of this delivery no longer exists');
+      let kept: { event: RequestEvent; exact: boolean } | null = null;
+      if (letter) kept = { event: letter.event, exact: true };
+      else {
+        const logged = await deps.attempts.event(project, id);
+        if (logged) kept = { event: eventForRedelivery(logged), exact: logged.resultKept };
+      }
+      return requestView(webhook, id, event, kept);
+    });
+  },
+
+  components: ({ deps }): Record<string, JsonSchema> =>
+    deps.deliveryLog
+      ? {
+          WebhookOverview: toJsonSchema(monitoringSchemas.webhookOverview, 'output'),
+          WebhookStatsList: toJsonSchema(monitoringSchemas.webhookStatsList, 'output'),
+          DeliveryRequest: toJsonSchema(monitoringSchemas.deliveryRequest, 'output'),
+        }
+      : {},
+
+  openapi({ deps }): OpenApiPaths {
+    if (!deps.deliveryLog) return {};
+    const project = { name: 'project_name', in: 'path', required: true, schema: { type: 'string' } };
+    const delivery = { name: 'delivery_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+    const webhook = { name: 'webhook_name', in: 'path', required: true, schema: { type: 'string' } };
+    const query = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', schema, description });
+    return {
+      '/v2.1/projects/{project_name}/deliveries': {
+        parameters: [project],
+        get: {
+          operationId: 'deliveries_list',
+          summary: 'Deliveries from the attempt log, newest activity first; pass next_cursor as cursor for the next page',
+          parameters: [
+            query('webhook', { type: 'string' }, 'webhook name'),
+            query('webhook_id', { type: 'string', format: 'uuid' }, 'webhook id (any webhook, project-wide ones included)'),
+            query('event', { type: 'string' }, 'e.g. deployment_request_completed'),
+            query('outcome', { type: 'string', enum: [...DELIVERY_OUTCOMES] }, 'outcome of the latest attempt'),
+            query('request_id', { type: 'string' }, 'the producer request id'),
+            query('since', { type: 'string', format: 'date-time' }, 'only deliveries active at or after this time'),
+            query('until', { type: 'string', format: 'date-time' }, 'only deliveries whose last activity is at or before this time'),
+            query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }, 'items per page'),
+            query('cursor', { type: 'string' }, 'next_cursor of the previous page'),
+          ],
+          responses: { '200': jsonResponse('a page of deliveries', 'DeliveryPage'), ...errorResponses(400, 401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/deliveries/{delivery_id}': {
+        parameters: [project, delivery],
+        get: {
+          operationId: 'deliveries_get',
+          summary: 'One delivery with its attempts',
+          responses: { '200': jsonResponse('the delivery', 'DeliveryDetail'), ...errorResponses(401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/deliveries/{delivery_id}/redeliver': {
+        parameters: [project, delivery],
+        post: {
+          operationId: 'deliveries_redeliver',
+          summary: 'Send the delivery again: same delivery id, fresh attempts (any delivery whose event is kept)',
+          responses: { '202': jsonResponse('queued', 'RedeliverResult'), ...errorResponses(401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/dead-letters/redrive': {
+        parameters: [project],
+        post: {
+          operationId: 'dead_letters_redrive_bulk',
+          summary: 'Re-drive the dead letters that match (webhook, since), up to limit; says how many it queued and how many remain',
+          requestBody: { required: false, content: { 'application/json': { schema: ref('DeadLetterRedrive') } } },
+          responses: { '202': jsonResponse('queued', 'DeadLetterRedriveResult'), ...errorResponses(400, 401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/webhooks/{webhook_name}/health': {
+        parameters: [project, webhook],
+        get: {
+          operationId: 'webhooks_health',
+          summary: "A webhook's recent delivery health (circuit state derived from the recent attempts)",
+          responses: { '200': jsonResponse('health', 'WebhookHealth'), ...errorResponses(401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/deliveries/{delivery_id}/request': {
+        parameters: [project, delivery],
+        get: {
+          operationId: 'deliveries_request',
+          summary:
+            "The request the delivery sends, rebuilt: the webhook's URL and headers now (protected values null), " +
+            "hookpost's headers (null where set anew per attempt), and the payload from the kept event",
+          responses: { '200': jsonResponse('the request', 'DeliveryRequest'), ...errorResponses(401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/webhooks-overview': {
+        parameters: [project],
+        get: {
+          operationId: 'webhooks_overview',
+          summary:
+            'Every webhook of the project, on one object or project-wide (UP42), with its health; a webhook whose protected ' +
+            'values cannot be decrypted is listed with readable: false and why',
+          responses: {
+            '200': { description: 'the webhooks, sorted by name', content: { 'application/json': { schema: { type: 'array', items: ref('WebhookOverview') } } } },
+            ...errorResponses(401),
+          },
+        },
+      },
+      '/v2.1/projects/{project_name}/webhooks-stats': {
+        parameters: [project],
+        get: {
+          operationId: 'webhooks_stats',
+          summary:
+            'Per webhook, success rate and p50/p99 attempt duration over the last hour (5-minute buckets) and day (hourly ' +
+            'buckets), aggregated from the attempt log when asked',
+          parameters: [query('webhook_id', { type: 'string', format: 'uuid' }, 'only this webhook')],
+          responses: { '200': jsonResponse('the figures', 'WebhookStatsList'), ...errorResponses(400, 401, 404) },
+        },
+      },
+      '/v2.1/projects/{project_name}/webhooks-health': {
+        parameters: [project],
+        get: {
+          operationId: 'webhooks_health_list',
+          summary: 'Health of every webhook of the project',
+          responses: {
+            '200': { description: 'health per webhook', content: { 'application/json': { schema: { type: 'array', items: ref('WebhookHealth') } } } },
+            ...errorResponses(401),
+          },
+        },
+      },
+    };
+  },
+};

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { ErrorCode, hasCode } from '../../errors.js';
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 
 export interface HealthDeps {
   /**

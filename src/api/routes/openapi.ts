@@ -1,5 +1,5 @@
 /** `GET /v2.1/openapi.json`: the OpenAPI 3.1 document (no token). */
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 
 export const openApiRoutes: RouteModule = {
   name: 'openapi',

@@ -2,7 +2,7 @@
  * `GET /v2.1/signing-key`: the public Ed25519 key and keyid deliveries are signed with. Public
  * (no token): receivers fetch it to verify signatures, and it holds nothing secret.
  */
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 import { jsonResponse } from '../openapi.js';
 
 export const signingKeyRoutes: RouteModule = {

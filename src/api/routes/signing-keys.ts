@@ -4,7 +4,7 @@
  * here before it signs (README, "Rotating the signing key"). Public (no token), like `/v2.1/signing-key`.
  */
 import { ErrorCode, HookpostError } from '../../errors.js';
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 import { jsonResponse } from '../openapi.js';
 
 export const signingKeysRoutes: RouteModule = {

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, HookpostError } from '../../errors.js';
 import { isProjectWide } from '../../registry/model.js';
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 import { type JsonSchema, ref, toJsonSchema } from '../openapi.js';
 import { parseOrThrow } from '../schemas.js';
 import {

@@ -4,7 +4,7 @@
  * `get_webhook_events()`) the same list in the UP42 envelope.
  */
 import { EVENT_CATALOG } from '../../registry/model.js';
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 import { errorResponses, ref } from '../openapi.js';
 import { UP42_SURFACE, envelopeOf, up42Data } from '../up42.js';
 

@@ -1,5 +1,5 @@
 /** `/v2.1/projects/{project_name}/webhooks-tests`: send a dummy event now, then poll its status. */
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 import { errorResponses, jsonResponse, ref } from '../openapi.js';
 import { parseOrThrow } from '../schemas.js';
 import { projectParam } from '../views.js';

@@ -6,7 +6,7 @@
  */
 import type { Registry } from '../../registry/store.js';
 import type { ObjectScope, Webhook } from '../../registry/model.js';
-import type { RouteModule } from '../app.js';
+import type { RouteModule } from '../route-contract.js';
 import { errorResponses, jsonResponse, ref } from '../openapi.js';
 import { parseLabelFilter, parseOrThrow } from '../schemas.js';
 import { isObjectWebhook, isWebhookName, projectParam, toWebhookDetail, webhookNotFound } from '../views.js';

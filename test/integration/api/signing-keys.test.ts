@@ -1,7 +1,7 @@
 /** `GET /v2.1/signing-keys`: the published key set for rotation; `/v2.1/signing-key` stays the current key. */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ApiDeps, buildApp } from '../../../src/api/app.js';
+import { type ApiDeps, buildApp } from '../../../src/api/index.js';
 import { ErrorCode } from '../../../src/errors.js';
 import { createSigner } from '../../../src/signing/index.js';
 import { type Harness, startApi } from './app-harness.js';

@@ -244,7 +244,7 @@ describe('delivery client destination rules (defaults: https only, public only)'
   it('refuses http when allowHttp is false', async () => {
     const outcome = await client.deliverOnce(request(receiver.url));
     expect(outcome.kind).toBe('refused');
-    expect(outcome.errorCode).toBe('REFUSED_DESTINATION');
+    expect(outcome.errorCode).toBe('DESTINATION_REFUSED');
     expect(outcome.message).toMatch(/http URLs are not allowed/);
   });
 
@@ -252,7 +252,7 @@ describe('delivery client destination rules (defaults: https only, public only)'
     const outcome = await httpClient.deliverOnce(request(receiver.url));
     expect(outcome).toMatchObject({
       kind: 'refused',
-      errorCode: 'REFUSED_DESTINATION',
+      errorCode: 'DESTINATION_REFUSED',
       message: 'Destination not allowed: 127.0.0.1 is loopback',
     });
   });
@@ -260,7 +260,7 @@ describe('delivery client destination rules (defaults: https only, public only)'
   it('refuses localhost at lookup, after DNS resolution', async () => {
     const outcome = await httpClient.deliverOnce(request(`http://localhost:${receiver.port}`));
     expect(outcome.kind).toBe('refused');
-    expect(outcome.errorCode).toBe('REFUSED_DESTINATION');
+    expect(outcome.errorCode).toBe('DESTINATION_REFUSED');
     expect(outcome.message).toMatch(/^Destination not allowed: (127\.0\.0\.1|::1) is loopback$/);
   });
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AttemptReport, type DestinationGate, createDestinationGate, createSharedHealth, type SharedHealth } from '../../../src/delivery/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { type RedisClient, createRedis } from '../../../src/redis/index.js';
-import { createKeys } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
 import { eventually, requestEvent, sleep, startTestEngine, useTestScope } from '../../helpers/engine.js';
 import { startReceiver, uniquePrefix } from '../../helpers/index.js';
 

@@ -50,7 +50,7 @@ describe('destination guard', () => {
     expect(letters).toHaveLength(count);
     for (const letter of letters) {
       const name = ids.get(letter.webhookId);
-      expect(letter, name).toMatchObject({ errorCode: 'REFUSED_DESTINATION', attempts: 1 });
+      expect(letter, name).toMatchObject({ errorCode: 'DESTINATION_REFUSED', attempts: 1 });
       expect(letter.errorMessage, name).toMatch(/^Destination not allowed: .*loopback/);
     }
     const hostname = letters.find((l) => ids.get(l.webhookId) === 'hostname');
@@ -59,7 +59,7 @@ describe('destination guard', () => {
 
     const lines = t.logs.filter((l) => l.msg === 'delivery attempted');
     expect(lines).toHaveLength(count);
-    for (const l of lines) expect(l).toMatchObject({ outcome: 'refused', errorCode: 'REFUSED_DESTINATION' });
+    for (const l of lines) expect(l).toMatchObject({ outcome: 'refused', errorCode: 'DESTINATION_REFUSED' });
   });
 
   it('http disallowed: an http URL is refused without a request', async () => {
@@ -71,7 +71,7 @@ describe('destination guard', () => {
     expect(receiver.requests).toHaveLength(0);
     expect(await metricValue(t, 'hookpost_deliveries_total', { outcome: 'refused' })).toBe(1);
     const [letter] = await t.services.deadLetters.list('demo');
-    expect(letter).toMatchObject({ errorCode: 'REFUSED_DESTINATION', attempts: 1 });
+    expect(letter).toMatchObject({ errorCode: 'DESTINATION_REFUSED', attempts: 1 });
     expect(letter?.errorMessage).toMatch(/^Destination not allowed: http URLs are not allowed/);
   });
 

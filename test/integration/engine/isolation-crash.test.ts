@@ -7,12 +7,13 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createProducer } from '../../../src/events/index.js';
-import { createKeys, createRegistry } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
+import { createRegistry } from '../../../src/registry/index.js';
 import { startBlackHole } from '../../helpers/blackhole.js';
 import { eventually, requestEvent } from '../../helpers/engine.js';
 import { startReceiver, uniquePrefix } from '../../helpers/index.js';
 import { spawnWorker, workerEnv, writeSigningKey } from '../../helpers/processes.js';
-import { createDeadLetterStore } from '../../../src/queue/dead-letters.js';
+import { createDeadLetterStore } from '../../../src/dead-letters/index.js';
 
 const key = writeSigningKey();
 

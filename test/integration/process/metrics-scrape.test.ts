@@ -5,7 +5,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createProducer } from '../../../src/events/index.js';
-import { createKeys, createRegistry } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
+import { createRegistry } from '../../../src/registry/index.js';
 import { requestEvent } from '../../helpers/engine.js';
 import { freePort, startReceiver, uniquePrefix } from '../../helpers/index.js';
 import { queriedMetricNames } from '../../helpers/metric-names.js';

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort, startReceiver, startRedisServer, uniquePrefix, type Receiver } from '../../helpers/index.js';
 import { type ChildWorker, spawnWorker, workerEnv as workerEnvOf, writeSigningKey } from '../../helpers/processes.js';
 import { createProducer } from '../../../src/events/index.js';
-import { createKeys, createRegistry } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
+import { createRegistry } from '../../../src/registry/index.js';
 import { Redis } from 'ioredis';
 import { requestEvent, eventually } from '../../helpers/engine.js';
 

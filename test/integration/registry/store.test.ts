@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, hasCode } from '../../../src/errors.js';
-import { createKeys, type Keys } from '../../../src/registry/keys.js';
+import { createKeys, type Keys } from '../../../src/redis/keys.js';
 import { type RegistryNotice, parseRegistryNotice } from '../../../src/registry/notice.js';
 import { type Registry, type WebhookCreate, createRegistry } from '../../../src/registry/store.js';
 import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKeys } from '../../../src/registry/keys.js';
+import { createKeys } from '../../../src/redis/keys.js';
 import { createRegistry } from '../../../src/registry/store.js';
 import { TEST_OBJECT_NAMES, WEBHOOK_TEST_TTL_SECONDS, createWebhookTestStore } from '../../../src/registry/webhook-tests.js';
 import { uniquePrefix } from '../../helpers/index.js';

@@ -143,7 +143,7 @@ async function seed(project: string): Promise<Fixtures> {
     webhookEvent: 'deployment_request_completed',
     event: requestEvent({ project }) as never,
     attempts: 1,
-    errorCode: 'HTTP_STATUS',
+    errorCode: 'HTTP_500',
     errorMessage: 'Received HTTP 500',
     failedAt: new Date().toISOString(),
   });

@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.js';
 import { buildProcessApp } from '../../../src/lifecycle/run.js';
+import { createKeys } from '../../../src/redis/index.js';
 import {
-  createKeys,
   createRegistry,
   createSecretsCipher,
   createWebhookTestStore,

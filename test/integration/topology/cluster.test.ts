@@ -5,7 +5,7 @@ import { createProducer } from '../../../src/events/index.js';
 import { type DestinationGate, createDestinationGate, createSharedHealth, type SharedHealth } from '../../../src/delivery/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRedis } from '../../../src/redis/index.js';
-import { createKeys } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
 import { eventually } from '../../helpers/engine.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { startTestEngine } from '../../helpers/engine.js';

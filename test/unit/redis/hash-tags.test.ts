@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { shardPrefixes } from '../../../src/events/shards.js';
 import { hashTagOf } from '../../../src/redis/index.js';
-import { createKeys } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
 
 // Redis Cluster runs a Lua script only when all its keys share a slot: every key hookpost builds
 // must hash by the prefix's tag, whatever the names in it.

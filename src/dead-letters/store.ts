@@ -2,9 +2,9 @@
  * Dead letters: deliveries whose attempts are exhausted (or that were refused) stay inspectable
  * for a week and can be re-driven. One record per delivery id, indexed per project by failure time.
  */
-import type { RedisClient as Redis } from '../redis/index.js';
 import type { RequestEvent } from '../events/index.js';
-import type { Keys } from '../registry/keys.js';
+import { type AttemptCode, readAttemptCode } from '../outcomes.js';
+import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { WebhookEvent } from '../registry/model.js';
 
 export interface DeadLetter {
@@ -15,7 +15,8 @@ export interface DeadLetter {
   readonly event: RequestEvent;
   /** Attempts made. */
   readonly attempts: number;
-  readonly errorCode: string;
+  /** The last attempt's code (src/outcomes.ts). */
+  readonly errorCode: AttemptCode;
   /** For people: "Received HTTP 500", "Timed out after 10 s", ... */
   readonly errorMessage: string;
   /** ISO-8601. */
@@ -31,6 +32,15 @@ export interface DeadLetterStore {
   remove(project: string, deliveryId: string): Promise<boolean>;
 }
 
+/** Which of a project's dead letters a bulk re-drive queues. */
+export interface RedriveFilter {
+  readonly webhookId?: string;
+  /** Only dead letters that failed at or after this time (ms since the epoch). */
+  readonly since?: number;
+  /** Queued at most in this call. */
+  readonly limit: number;
+}
+
 export interface DeadLetterStoreOptions {
   readonly redis: Redis;
   readonly keys: Keys;
@@ -38,6 +48,12 @@ export interface DeadLetterStoreOptions {
   readonly maxPerProject?: number;
   /** Default 7 days. */
   readonly ttlSeconds?: number;
+}
+
+/** A stored dead letter; its code in today's spelling (readAttemptCode). */
+function parseLetter(raw: string): DeadLetter {
+  const stored = JSON.parse(raw) as Omit<DeadLetter, 'errorCode'> & { errorCode: string };
+  return { ...stored, errorCode: readAttemptCode(stored.errorCode) };
 }
 
 export function createDeadLetterStore(options: DeadLetterStoreOptions): DeadLetterStore {
@@ -64,7 +80,7 @@ export function createDeadLetterStore(options: DeadLetterStoreOptions): DeadLett
       const letters: DeadLetter[] = [];
       const expired: string[] = [];
       records.forEach((raw, i) => {
-        if (raw) letters.push(JSON.parse(raw) as DeadLetter);
+        if (raw) letters.push(parseLetter(raw));
         else expired.push(ids[i] as string);
       });
       if (expired.length > 0) await redis.zrem(index, ...expired);
@@ -72,7 +88,7 @@ export function createDeadLetterStore(options: DeadLetterStoreOptions): DeadLett
     },
     async get(project, deliveryId) {
       const raw = await redis.get(keys.deadLetter(project, deliveryId));
-      return raw ? (JSON.parse(raw) as DeadLetter) : null;
+      return raw ? parseLetter(raw) : null;
     },
     async remove(project, deliveryId) {
       const [deleted] = (await redis

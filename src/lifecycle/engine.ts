@@ -19,17 +19,19 @@ import { DEFAULT_MAX_EVENT_BYTES } from '../events/index.js';
 import { shardPrefix } from '../events/shards.js';
 import { createMatcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics, QueueSnapshot } from '../observability/metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import { watchRedisConnection } from '../observability/redis-connection.js';
-import { type RedisClient, createRedis } from '../redis/index.js';
-import type { Keys } from '../registry/keys.js';
+import { type Keys, type RedisClient, createRedis } from '../redis/index.js';
 import type { Registry, WebhookTestStore } from '../registry/index.js';
-import type { DeadLetterStore } from './dead-letters.js';
-import { createDeliveryProcessor } from './delivery-processor.js';
-import { decidedBackoff } from './errors.js';
-import { createEventProcessor } from './event-processor.js';
-import { DELIVERIES_QUEUE, type DeliveriesJobData } from './jobs.js';
-import { GuardedWorker } from './worker.js';
+import type { DeadLetterStore } from '../dead-letters/index.js';
+import {
+  DELIVERIES_QUEUE,
+  type DeliveriesJobData,
+  GuardedWorker,
+  createDeliveryProcessor,
+  createEventProcessor,
+  decidedBackoff,
+} from '../queue/index.js';
 
 export interface EngineDeps {
   readonly config: Config;
@@ -49,24 +51,6 @@ export interface EngineDeps {
 export interface Engine {
   start(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Counts and oldest waiting age of a queue, for the scrape-time gauges. */
-export async function snapshotQueue(queue: Queue, name: string): Promise<QueueSnapshot> {
-  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
-  const [oldest] = await queue.getWaiting(0, 0);
-  return {
-    queue: name,
-    counts,
-    oldestWaitingAgeSeconds: oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0,
-  };
-}
-
-/** One snapshot of several queues under one name (the events queue's shards): counts added, oldest age the largest. */
-export function mergeSnapshots(queue: string, snapshots: readonly QueueSnapshot[]): QueueSnapshot {
-  const counts: Record<string, number> = {};
-  for (const s of snapshots) for (const [state, n] of Object.entries(s.counts)) counts[state] = (counts[state] ?? 0) + n;
-  return { queue, counts, oldestWaitingAgeSeconds: Math.max(0, ...snapshots.map((s) => s.oldestWaitingAgeSeconds)) };
 }
 
 export function createEngine(deps: EngineDeps): Engine {

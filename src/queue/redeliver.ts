@@ -3,11 +3,10 @@
  * attempts, through the deliveries queue like any retry.
  */
 import type { Queue } from 'bullmq';
-import type { DeadLetterStore } from '../queue/dead-letters.js';
-import { redriveDeadLetter } from '../queue/enqueue.js';
-import { type DeliveriesJobData, deliveryJobOptions } from '../queue/jobs.js';
-import { eventForRedelivery } from './kept-event.js';
-import type { AttemptLogReader } from './reader.js';
+import { type AttemptLogReader, type RedeliverResult, eventForRedelivery } from '../attempts/index.js';
+import type { DeadLetterStore, RedriveFilter } from '../dead-letters/index.js';
+import { redriveDeadLetter } from './enqueue.js';
+import { type DeliveriesJobData, deliveryJobOptions } from './jobs.js';
 
 export interface RedeliverDeps {
   readonly attempts: AttemptLogReader;
@@ -15,9 +14,6 @@ export interface RedeliverDeps {
   readonly deliveries: Queue<DeliveriesJobData>;
   readonly config: { readonly retryScheduleMs: readonly number[] };
 }
-
-/** `queued`, or why not: no such delivery in the log, or its event is no longer kept. */
-export type RedeliverResult = 'queued' | 'not_found' | 'event_gone';
 
 /**
  * Queues the delivery again. A dead letter is re-driven from its record (which keeps the whole
@@ -45,14 +41,6 @@ export async function redeliver(deps: RedeliverDeps, project: string, deliveryId
     deliveryJobOptions(`${deliveryId}.redeliver.${Date.now()}`, 0, deps.config.retryScheduleMs),
   );
   return 'queued';
-}
-
-export interface RedriveFilter {
-  readonly webhookId?: string;
-  /** Only dead letters that failed at or after this time (ms since the epoch). */
-  readonly since?: number;
-  /** Queued at most in this call. */
-  readonly limit: number;
 }
 
 /** Dead letters read at most per bulk re-drive (the store keeps 10,000 per project by default). */
