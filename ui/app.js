@@ -651,7 +651,12 @@ function resetProjectView() {
   state.requestShownFor = null;
 }
 
-async function connect(wantedProject) {
+/**
+ * Connects to `wantedProject` (or the token's first project when it may not touch that one). The
+ * webhook filter and the open delivery belong to a project: they are dropped when the user switches
+ * project, kept when a link names the project (`fromLink`) and the token may open it.
+ */
+async function connect(wantedProject, fromLink = false) {
   let scope;
   try {
     scope = (await call('GET', '/v2.1/token-scope')).projects;
@@ -667,15 +672,15 @@ async function connect(wantedProject) {
   }
   state.scope = scope;
   let project = wantedProject;
-  if (scope !== null && !scope.includes(project)) project = scope[0] ?? '';
+  const redirected = scope !== null && !scope.includes(project);
+  if (redirected) project = scope[0] ?? '';
   if (!PROJECT_RE.test(project)) {
     setStatus(`"${project}" is not a project name (a-z, 0-9 and -, up to 64 characters).`, true);
     return;
   }
   if (project !== state.project) {
     resetProjectView();
-    if (state.project) {
-      // Another project: the webhook filter and the open delivery were the old project's.
+    if (redirected || (state.project && !fromLink)) {
       setSelect($('f-webhook'), '');
       state.selected = null;
     }
@@ -760,7 +765,7 @@ window.addEventListener('hashchange', () => {
   applyView(view);
   state.expanded = false;
   state.requestShownFor = null;
-  if (token() && view.project && view.project !== state.project) void connect(view.project);
+  if (token() && view.project && view.project !== state.project) void connect(view.project, true);
   else if (token() && state.project) void refresh();
 });
 
@@ -768,5 +773,5 @@ const initial = readView();
 applyView(initial);
 const startProject = initial.project ?? sessionStorage.getItem(PROJECT_KEY) ?? 'demo';
 $('project').value = startProject;
-if (token()) void connect(startProject);
+if (token()) void connect(startProject, true);
 else setStatus('Type the project and an API token (local mode: hookpost-local-dev-token).');
