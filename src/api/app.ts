@@ -1,7 +1,8 @@
 /**
- * The management API: a Fastify app built from route modules, without listen(). Each resource
- * lives in its own module under routes/ (listed once in routes/index.ts) and brings its OpenAPI
- * paths with it; what a module receives is the route contract (route-contract.ts).
+ * The management API: a Fastify app built from route modules, without listen(). The routes outside
+ * any surface are listed in routes/index.ts; each API surface (surfaces/: UbiOps, UP42) brings its
+ * own, with its error body, auth scheme and project parameter. Each module brings its OpenAPI paths
+ * with it; what a module receives is the route contract (route-contract.ts).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -13,12 +14,11 @@ import { buildOpenApiDocument } from './openapi-document.js';
 import { registerProjectScope } from './project-scope.js';
 import { registerBodyParsing, requestLogView } from './request-handling.js';
 import type { ApiDeps, RouteContext, RouteModule } from './route-contract.js';
-import { ROUTE_MODULES } from './routes/index.js';
-import { createApiSchemas } from './schemas.js';
-import { UP42_SURFACE, isUp42Path, up42Error } from './up42.js';
+import { COMMON_ROUTE_MODULES } from './routes/index.js';
+import { DEFAULT_AUTH_SCHEME, SURFACES, type Surface, defaultErrorBody } from './surfaces/index.js';
 
 export interface BuildAppOptions {
-  /** More route modules, registered after the API's own (routes/index.ts). */
+  /** More route modules, registered after the API's own (outside any surface). */
   readonly routes?: readonly RouteModule[];
   /**
    * Largest accepted request body in bytes; default 1 MiB, so the largest valid webhook (32 headers
@@ -57,6 +57,11 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   }) as unknown as FastifyInstance;
 
   registerBodyParsing(app);
+  // A surface's routes carry its name (set while it registers them); requests find their surface by it.
+  let registering: Surface | undefined;
+  app.addHook('onRoute', (route) => {
+    if (registering !== undefined) route.config = { ...(route.config ?? {}), surface: registering.name };
+  });
   const routeTable: RouteEntry[] = [];
   routeTables.set(app, routeTable);
   app.addHook('onRoute', (route) => {
@@ -65,23 +70,29 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   });
 
   const authenticate = createTokenAuthenticator(deps.apiTokens);
-  const modules = [...ROUTE_MODULES, ...(options.routes ?? [])];
+  const extra = options.routes ?? [];
+  const modules = [...COMMON_ROUTE_MODULES, ...SURFACES.flatMap((s) => s.routes), ...extra];
   let document: OpenApiDocument | undefined;
   const ctx: RouteContext = {
     deps,
-    schemas: createApiSchemas({ allowHttp: deps.allowHttp }),
     openapi: () => {
       document ??= buildOpenApiDocument(ctx, modules);
       return document;
     },
   };
 
-  /** The error body of the request's surface: `{"error": "..."}` or the UP42 envelope. */
-  const isUp42 = (request: FastifyRequest) =>
-    request.routeOptions.config?.surface === UP42_SURFACE ||
-    (request.routeOptions.url === undefined && isUp42Path(request.url));
+  const surfaceByName = new Map(SURFACES.map((s) => [s.name, s]));
+  /** The request's surface: its route's, or for a request no route matched, the one that owns the path. */
+  const surfaceOf = (request: FastifyRequest): Surface | undefined => {
+    const name = request.routeOptions.config?.surface;
+    if (name !== undefined) return surfaceByName.get(name);
+    if (request.routeOptions.url !== undefined) return undefined;
+    const query = request.url.indexOf('?');
+    const path = query < 0 ? request.url : request.url.slice(0, query);
+    return SURFACES.find((s) => s.ownsPath(path));
+  };
   const errorBody = (request: FastifyRequest, statusCode: number, message: string) =>
-    isUp42(request) ? up42Error(statusCode, message) : { error: message };
+    (surfaceOf(request)?.errorBody ?? defaultErrorBody)(statusCode, message);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -90,12 +101,12 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
     if (!result.ok) {
       return reply
         .code(401)
-        .header('www-authenticate', isUp42(request) ? 'Bearer' : 'Token')
+        .header('www-authenticate', surfaceOf(request)?.authScheme ?? DEFAULT_AUTH_SCHEME)
         .send(errorBody(request, 401, result.problem));
     }
     request.tokenGrant = result.grant;
   });
-  registerProjectScope(app, errorBody);
+  registerProjectScope(app, { errorBody, projectParameters: SURFACES.map((s) => s.projectParameter) });
 
   app.setErrorHandler((err, request, reply) => {
     const { statusCode, message } = toHttpError(err, bodyLimitBytes);
@@ -105,6 +116,12 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(request, 404, 'no such endpoint')));
 
-  for (const module of modules) module.register(app, ctx);
+  for (const module of COMMON_ROUTE_MODULES) module.register(app, ctx);
+  for (const surface of SURFACES) {
+    registering = surface;
+    for (const module of surface.routes) module.register(app, ctx);
+    registering = undefined;
+  }
+  for (const module of extra) module.register(app, ctx);
   return app;
 }

@@ -1,8 +1,9 @@
 /** The management API: what entrypoints and tests use. */
 export { buildApp, type BuildAppOptions, routesOf, type RouteEntry } from './app.js';
 export type { ApiDeps, DeliveryLogDeps, PublicSigningKey, RouteContext, RouteModule } from './route-contract.js';
-export { ROUTE_MODULES } from './routes/index.js';
+export { COMMON_ROUTE_MODULES } from './routes/index.js';
 export { findUiDir } from './routes/ui.js';
+export { SURFACES, type Surface } from './surfaces/index.js';
 export {
   AUTH_SCHEMES,
   createTokenAuthenticator,
@@ -12,11 +13,12 @@ export {
   type TokenCheck,
   type TokenGrant,
 } from './auth.js';
-export { grantedProjects, PROJECT_PARAMETERS, projectParameterOf } from './project-scope.js';
+export { grantedProjects, projectParameterFinder } from './project-scope.js';
 export type { OpenApiDocument, OpenApiPaths } from './openapi.js';
 export { buildOpenApiDocument } from './openapi-document.js';
-export { createApiSchemas, LIMITS, RESERVED_HEADER_KEYS, type ApiSchemas } from './schemas.js';
-export { toWebhookDetail, type WebhookDetailView } from './views.js';
+export { LIMITS, RESERVED_HEADER_KEYS } from './primitives.js';
+export { createApiSchemas, type ApiSchemas } from './surfaces/ubiops/schemas.js';
+export { toWebhookDetail, type WebhookDetailView } from './surfaces/ubiops/views.js';
 export {
   createUp42Schemas,
   toUp42Webhook,
@@ -24,4 +26,4 @@ export {
   type Up42EventTestView,
   type Up42Schemas,
   type Up42WebhookView,
-} from './up42.js';
+} from './surfaces/up42/schemas.js';

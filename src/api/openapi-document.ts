@@ -1,11 +1,13 @@
-/** The OpenAPI 3.1 document of the API: the shared component schemas plus every route module's paths. */
+/**
+ * The OpenAPI 3.1 document of the API: every route module's paths and the component schemas they
+ * refer to (each module brings its own), plus the error body of routes outside a surface.
+ */
 import { type JsonSchema, type OpenApiDocument, type OpenApiPaths, toJsonSchema } from './openapi.js';
+import { errorBodySchema } from './primitives.js';
 import type { RouteContext, RouteModule } from './route-contract.js';
-import { deliverySchemas, signingKeySetSchema } from './schemas.js';
 
 /** The document of the modules as registered; `ctx` is the one the modules receive. */
 export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteModule[]): OpenApiDocument {
-  const { schemas } = ctx;
   const paths: OpenApiPaths = {};
   const moduleComponents: Record<string, JsonSchema> = {};
   for (const module of modules) {
@@ -25,25 +27,8 @@ export function buildOpenApiDocument(ctx: RouteContext, modules: readonly RouteM
     },
     components: {
       schemas: {
-        WebhookCreate: toJsonSchema(schemas.webhookCreate),
-        WebhookUpdate: toJsonSchema(schemas.webhookUpdate),
-        WebhookTestCreate: toJsonSchema(schemas.webhookTestCreate),
-        WebhookDetail: toJsonSchema(schemas.webhookDetail, 'output'),
-        WebhookTestDetail: toJsonSchema(schemas.webhookTestDetail, 'output'),
-        WebhookEventTest: toJsonSchema(schemas.webhookEventTest, 'output'),
-        CatalogEvent: toJsonSchema(schemas.catalogEvent, 'output'),
-        SigningKey: toJsonSchema(schemas.signingKey, 'output'),
-        Error: toJsonSchema(schemas.error, 'output'),
+        Error: toJsonSchema(errorBodySchema, 'output'),
         ...moduleComponents,
-        // The attempt log (routes/deliveries.ts).
-        DeliveryPage: toJsonSchema(deliverySchemas.deliveryPage, 'output'),
-        DeliveryDetail: toJsonSchema(deliverySchemas.deliveryDetail, 'output'),
-        RedeliverResult: toJsonSchema(deliverySchemas.redeliverResult, 'output'),
-        DeadLetterRedrive: toJsonSchema(deliverySchemas.redriveRequest),
-        DeadLetterRedriveResult: toJsonSchema(deliverySchemas.redriveResult, 'output'),
-        WebhookHealth: toJsonSchema(deliverySchemas.webhookHealth, 'output'),
-        // Signing-key rotation (issue 12).
-        SigningKeySet: toJsonSchema(signingKeySetSchema, 'output'),
       },
       securitySchemes: {
         Token: {

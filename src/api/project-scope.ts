@@ -1,7 +1,7 @@
 /**
  * Project-scoped API tokens, enforced once for every route: after authentication, a hook reads the
- * project the route's path names (`:project_name` on the UbiOps surface, `:workspace_id` on the
- * UP42 one, whatever the route) and refuses a token that may not touch it: 404 for reads (GET,
+ * project the route's path names (each surface's project parameter: `:project_name` on the UbiOps
+ * surface, `:workspace_id` on the UP42 one, on whatever route) and refuses a token that may not touch it: 404 for reads (GET,
  * HEAD: a scoped token learns nothing about other projects, not even whether they exist), 403 for
  * writes. Routes added later are covered by their path alone.
  *
@@ -28,14 +28,13 @@ declare module 'fastify' {
   }
 }
 
-/** The path parameters that name a project, on either surface. */
-export const PROJECT_PARAMETERS: readonly string[] = Object.freeze(['project_name', 'workspace_id']);
-
-const PROJECT_PARAM_RE = new RegExp(`:(${PROJECT_PARAMETERS.join('|')})(?=/|$)`);
-
-/** The project parameter a route path declares (`/v2.1/projects/:project_name/...` → `project_name`). */
-export function projectParameterOf(routeUrl: string): string | undefined {
-  return PROJECT_PARAM_RE.exec(routeUrl)?.[1];
+/**
+ * Finds the project parameter a route path declares, of `parameters` (every surface's):
+ * `/v2.1/projects/:project_name/...` → `project_name`.
+ */
+export function projectParameterFinder(parameters: readonly string[]): (routeUrl: string) => string | undefined {
+  const re = new RegExp(`:(${parameters.join('|')})(?=/|$)`);
+  return (routeUrl) => re.exec(routeUrl)?.[1];
 }
 
 /** The projects the request's token may touch; null for every project (or a public route). */
@@ -48,9 +47,17 @@ const READ_METHODS: readonly string[] = ['GET', 'HEAD'];
 /** Builds the error body of the request's surface. */
 export type ErrorBody = (request: FastifyRequest, statusCode: number, message: string) => unknown;
 
+export interface ProjectScopeOptions {
+  /** Builds the error body of the request's surface. */
+  readonly errorBody: ErrorBody;
+  /** The path parameters that name a project, one per surface. */
+  readonly projectParameters: readonly string[];
+}
+
 /** Adds the scope check; register it right after the authentication hook. */
-export function registerProjectScope(app: FastifyInstance, errorBody: ErrorBody): void {
+export function registerProjectScope(app: FastifyInstance, { errorBody, projectParameters }: ProjectScopeOptions): void {
   app.decorateRequest('tokenGrant', null);
+  const projectParameterOf = projectParameterFinder(projectParameters);
 
   const refuse = (request: FastifyRequest, reply: FastifyReply, statusCode: 403 | 404, message: string) =>
     reply.code(statusCode).send(errorBody(request, statusCode, message));

@@ -12,15 +12,13 @@ import type { Registry } from '../registry/store.js';
 import type { WebhookTestStore } from '../registry/webhook-tests.js';
 import type { ConfiguredToken } from './auth.js';
 import type { JsonSchema, OpenApiDocument, OpenApiPaths } from './openapi.js';
-import type { ApiSchemas } from './schemas.js';
-import type { UP42_SURFACE } from './up42.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no API token (health, metrics, signing key, OpenAPI). */
     public?: boolean;
-    /** `up42`: the route answers in the UP42 envelope, errors included. Default: the UbiOps surface. */
-    surface?: typeof UP42_SURFACE;
+    /** The name of the route's surface (surfaces/), set by buildApp: its errors are in that surface's body. */
+    surface?: string;
   }
 }
 
@@ -69,7 +67,6 @@ export interface ApiDeps {
 /** What a route module receives. */
 export interface RouteContext {
   readonly deps: ApiDeps;
-  readonly schemas: ApiSchemas;
   /** The app's OpenAPI document (complete once every module is registered). */
   readonly openapi: () => OpenApiDocument;
 }

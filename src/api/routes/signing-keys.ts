@@ -3,9 +3,19 @@
  * Receivers that trust the whole set keep verifying through a rotation: the next key is published
  * here before it signs (README, "Rotating the signing key"). Public (no token), like `/v2.1/signing-key`.
  */
+import { z } from 'zod';
 import { ErrorCode, HookpostError } from '../../errors.js';
+import { jsonResponse, toJsonSchema } from '../openapi.js';
 import type { RouteModule } from '../route-contract.js';
-import { jsonResponse } from '../openapi.js';
+
+/** `GET /v2.1/signing-keys`: every public key hookpost may sign with, the signing one first. */
+export const signingKeySetSchema = z.object({
+  current_keyid: z.string().meta({ description: 'keyid of the key that signs deliveries now (keys[0])' }),
+  keys: z
+    .array(z.object({ alg: z.literal('ed25519'), keyid: z.string(), public_key_pem: z.string() }))
+    .min(1)
+    .meta({ description: 'the signing key first, then keys that may sign soon or did recently; trust them all' }),
+});
 
 export const signingKeysRoutes: RouteModule = {
   name: 'signing-keys',
@@ -22,6 +32,8 @@ export const signingKeysRoutes: RouteModule = {
     };
     app.get('/v2.1/signing-keys', { config: { public: true } }, async () => body);
   },
+
+  components: () => ({ SigningKeySet: toJsonSchema(signingKeySetSchema, 'output') }),
 
   openapi() {
     return {

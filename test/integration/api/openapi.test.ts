@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJsonSchema } from '../../../src/api/openapi.js';
-import { createApiSchemas } from '../../../src/api/schemas.js';
+import { createApiSchemas } from '../../../src/api/surfaces/ubiops/schemas.js';
 import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
 import { type Harness, startApi } from './app-harness.js';
 

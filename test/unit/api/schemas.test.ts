@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasCode, ErrorCode } from '../../../src/errors.js';
-import { checkWebhookUrl, createApiSchemas, parseLabelFilter, parseOrThrow } from '../../../src/api/schemas.js';
+import { checkWebhookUrl, parseOrThrow } from '../../../src/api/primitives.js';
+import { createApiSchemas, parseLabelFilter } from '../../../src/api/surfaces/ubiops/schemas.js';
 
 describe('API schemas', () => {
   it('parses the labels filter', () => {

@@ -1,17 +1,16 @@
 /**
- * The UP42-style webhook routes (SPEC §10), as UP42's SDK calls them: `/workspaces/{workspace_id}/webhooks`
+ * The UP42-style webhook routes, as UP42's SDK calls them: `/workspaces/{workspace_id}/webhooks`
  * (list, create), `/{id}` (info, update with every field, delete) and `/{id}/tests` (one test per
  * subscribed event). A workspace is a project of the same registry as the UbiOps surface; webhooks
  * created here are project-wide. Every answer is `{"data": ..., "error": null}`; errors are
- * `{"data": null, "error": {"code": <status>, "message": "<field>: <rule>"}}` (see app.ts).
+ * `{"data": null, "error": {"code": <status>, "message": "<field>: <rule>"}}` (see index.ts).
  */
-import { ErrorCode, HookpostError } from '../../errors.js';
-import { isProjectWide } from '../../registry/model.js';
-import type { RouteModule } from '../route-contract.js';
-import { type JsonSchema, ref, toJsonSchema } from '../openapi.js';
-import { parseOrThrow } from '../schemas.js';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import { isProjectWide } from '../../../registry/model.js';
+import type { RouteModule } from '../../route-contract.js';
+import { type JsonSchema, ref, toJsonSchema } from '../../openapi.js';
+import { isWebhookName, parseOrThrow } from '../../primitives.js';
 import {
-  UP42_SURFACE,
   type Up42EventTestView,
   createUp42Schemas,
   envelopeOf,
@@ -22,9 +21,8 @@ import {
   up42WebhookNotFound,
   webhookIdParam,
   workspaceParam,
-} from '../up42.js';
-import { isWebhookName } from '../views.js';
-import { runWebhookTests } from '../webhook-test-runs.js';
+} from './schemas.js';
+import { runWebhookTests } from '../../webhook-test-runs.js';
 
 const COLLECTION = '/workspaces/:workspace_id/webhooks';
 const ITEM = `${COLLECTION}/:id`;
@@ -35,8 +33,6 @@ interface CollectionParams {
 interface ItemParams extends CollectionParams {
   id: string;
 }
-
-const config = { surface: UP42_SURFACE } as const;
 
 export const up42WebhookRoutes: RouteModule = {
   name: 'up42-webhooks',
@@ -52,12 +48,12 @@ export const up42WebhookRoutes: RouteModule = {
       return webhook;
     };
 
-    app.get<{ Params: CollectionParams }>(COLLECTION, { config }, async (request) => {
+    app.get<{ Params: CollectionParams }>(COLLECTION, async (request) => {
       const project = workspaceParam(request.params);
       return up42Data((await registry.list(project)).map(toUp42Webhook));
     });
 
-    app.post<{ Params: CollectionParams }>(COLLECTION, { config }, async (request, reply) => {
+    app.post<{ Params: CollectionParams }>(COLLECTION, async (request, reply) => {
       const project = workspaceParam(request.params);
       const input = parseOrThrow(schemas.webhookCreate, request.body);
       const created = await registry.create(project, {
@@ -71,9 +67,9 @@ export const up42WebhookRoutes: RouteModule = {
       return reply.code(201).send(up42Data(toUp42Webhook(created)));
     });
 
-    app.get<{ Params: ItemParams }>(ITEM, { config }, async (request) => up42Data(toUp42Webhook(await find(request.params))));
+    app.get<{ Params: ItemParams }>(ITEM, async (request) => up42Data(toUp42Webhook(await find(request.params))));
 
-    app.put<{ Params: ItemParams }>(ITEM, { config }, async (request) => {
+    app.put<{ Params: ItemParams }>(ITEM, async (request) => {
       const current = await find(request.params);
       const input = parseOrThrow(schemas.webhookUpdate, request.body);
       // A webhook made on the UbiOps surface stays reachable there by name.
@@ -96,7 +92,7 @@ export const up42WebhookRoutes: RouteModule = {
       return up42Data(toUp42Webhook(updated));
     });
 
-    app.delete<{ Params: ItemParams }>(ITEM, { config }, async (request) => {
+    app.delete<{ Params: ItemParams }>(ITEM, async (request) => {
       const project = workspaceParam(request.params);
       const id = webhookIdParam(request.params);
       if (!(await registry.removeById(project, id))) throw up42WebhookNotFound();
@@ -104,7 +100,7 @@ export const up42WebhookRoutes: RouteModule = {
       return up42Data(null);
     });
 
-    app.post<{ Params: ItemParams }>(`${ITEM}/tests`, { config }, async (request, reply) => {
+    app.post<{ Params: ItemParams }>(`${ITEM}/tests`, async (request, reply) => {
       const webhook = await find(request.params);
       const tests = await runWebhookTests(deps, webhook, request.log);
       if (tests === null) return reply.code(503).send(up42Error(503, 'webhook tests could not be queued; try again'));

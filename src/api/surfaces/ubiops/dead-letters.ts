@@ -1,14 +1,14 @@
 /**
  * `/v2.1/projects/{project_name}/dead-letters`: deliveries whose attempts are exhausted (or that
- * were refused), kept a week; list, inspect, and re-drive them (SPEC §5). Not part of UbiOps' API.
+ * were refused), kept a week; list, inspect, and re-drive them. Not part of UbiOps' API.
  */
 import { z } from 'zod';
-import { ErrorCode, HookpostError } from '../../errors.js';
-import type { DeadLetter } from '../../dead-letters/index.js';
-import type { RouteModule } from '../route-contract.js';
-import { errorResponses, type OpenApiPaths } from '../openapi.js';
-import { parseOrThrow } from '../schemas.js';
-import { projectParam } from '../views.js';
+import type { DeadLetter } from '../../../dead-letters/index.js';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import { type OpenApiPaths, errorResponses } from '../../openapi.js';
+import { parseOrThrow } from '../../primitives.js';
+import type { RouteModule } from '../../route-contract.js';
+import { projectParam } from './views.js';
 
 const COLLECTION = '/v2.1/projects/:project_name/dead-letters';
 const ITEM = `${COLLECTION}/:delivery_id`;

@@ -6,29 +6,30 @@
  * or not), and per-webhook success rate and latency over the last hour and day.
  */
 import { z } from 'zod';
-import { ErrorCode, HookpostError } from '../../errors.js';
-import { DELIVERY_OUTCOMES } from '../../outcomes.js';
 import {
   type AttemptAggregate,
   type AttemptRecord,
-  decodeCursor,
   type DeliverySummary,
-  eventForRedelivery,
   type LoggedAttempt,
   type StatsWindow,
   type WebhookHealth,
   type WebhookStats,
-} from '../../attempts/index.js';
-import { DELIVERY_ID_HEADER, isOwnedHeader } from '../../delivery/owned-headers.js';
-import type { RequestEvent } from '../../events/index.js';
-import { buildPayload } from '../../payload/index.js';
-import type { Registry, UnreadableWebhook } from '../../registry/index.js';
-import { ALL_EVENTS, isProjectWide, type Webhook } from '../../registry/model.js';
-import { contentDigest } from '../../signing/index.js';
-import type { RouteModule } from '../route-contract.js';
-import { errorResponses, type JsonSchema, jsonResponse, ref, toJsonSchema, type OpenApiPaths } from '../openapi.js';
-import { deliverySchemas, parseOrThrow } from '../schemas.js';
-import { isWebhookName, projectParam, webhookNotFound } from '../views.js';
+  decodeCursor,
+  eventForRedelivery,
+} from '../../../attempts/index.js';
+import { DELIVERY_ID_HEADER, isOwnedHeader } from '../../../delivery/owned-headers.js';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import type { RequestEvent } from '../../../events/index.js';
+import { DELIVERY_OUTCOMES } from '../../../outcomes.js';
+import { buildPayload } from '../../../payload/index.js';
+import type { Registry, UnreadableWebhook } from '../../../registry/index.js';
+import { ALL_EVENTS, type Webhook, isProjectWide } from '../../../registry/model.js';
+import { contentDigest } from '../../../signing/index.js';
+import { type JsonSchema, type OpenApiPaths, errorResponses, jsonResponse, ref, toJsonSchema } from '../../openapi.js';
+import { isWebhookName, parseOrThrow } from '../../primitives.js';
+import type { RouteModule } from '../../route-contract.js';
+import { deliverySchemas } from './schemas.js';
+import { projectParam, webhookNotFound } from './views.js';
 
 const BASE = '/v2.1/projects/:project_name';
 const DELIVERY_ID_RE = /^[0-9a-f-]{36}$/;
@@ -373,14 +374,18 @@ export const deliveryRoutes: RouteModule = {
     });
   },
 
-  components: ({ deps }): Record<string, JsonSchema> =>
-    deps.deliveryLog
-      ? {
-          WebhookOverview: toJsonSchema(monitoringSchemas.webhookOverview, 'output'),
-          WebhookStatsList: toJsonSchema(monitoringSchemas.webhookStatsList, 'output'),
-          DeliveryRequest: toJsonSchema(monitoringSchemas.deliveryRequest, 'output'),
-        }
-      : {},
+  // Published with or without the attempt log, so clients generated from any API process agree.
+  components: (): Record<string, JsonSchema> => ({
+    DeliveryPage: toJsonSchema(deliverySchemas.deliveryPage, 'output'),
+    DeliveryDetail: toJsonSchema(deliverySchemas.deliveryDetail, 'output'),
+    RedeliverResult: toJsonSchema(deliverySchemas.redeliverResult, 'output'),
+    DeadLetterRedrive: toJsonSchema(deliverySchemas.redriveRequest),
+    DeadLetterRedriveResult: toJsonSchema(deliverySchemas.redriveResult, 'output'),
+    WebhookHealth: toJsonSchema(deliverySchemas.webhookHealth, 'output'),
+    WebhookOverview: toJsonSchema(monitoringSchemas.webhookOverview, 'output'),
+    WebhookStatsList: toJsonSchema(monitoringSchemas.webhookStatsList, 'output'),
+    DeliveryRequest: toJsonSchema(monitoringSchemas.deliveryRequest, 'output'),
+  }),
 
   openapi({ deps }): OpenApiPaths {
     if (!deps.deliveryLog) return {};

@@ -1,17 +1,14 @@
 /**
- * The UP42-style surface's shared contract (SPEC §10; the routes UP42's SDK calls): the
+ * The UP42-style surface's shared contract (the routes UP42's SDK calls): the
  * `{"data": …, "error": …}` envelope, the webhook view (camelCase timestamps, `active`, write-only
  * `secret`), the request schemas and the workspace parameter. A workspace is a project.
  */
 import { z } from 'zod';
-import { ErrorCode, HookpostError } from '../errors.js';
-import { ALL_EVENTS, OBJECT_TYPES, type Webhook, type WebhookEvent, isProjectWide } from '../registry/model.js';
-import { WEBHOOK_TEST_STATUSES } from '../registry/webhook-tests.js';
-import { type JsonSchema, toJsonSchema } from './openapi.js';
-import { LIMITS, eventSchema, keepSecretsSchema, nameSchema, secretSchema, text, urlSchema } from './schemas.js';
-
-/** The value of a route's `config.surface` for UP42 routes: errors then use the UP42 envelope. */
-export const UP42_SURFACE = 'up42';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import { ALL_EVENTS, OBJECT_TYPES, type Webhook, type WebhookEvent, isProjectWide } from '../../../registry/model.js';
+import { WEBHOOK_TEST_STATUSES } from '../../../registry/webhook-tests.js';
+import { type JsonSchema, toJsonSchema } from '../../openapi.js';
+import { LIMITS, eventSchema, keepSecretsSchema, nameSchema, secretSchema, text, urlSchema } from '../../primitives.js';
 
 /** Every answer of the UP42 surface. */
 export type Up42Envelope<T> =
@@ -22,13 +19,6 @@ export const up42Data = <T>(data: T): Up42Envelope<T> => ({ data, error: null })
 
 /** An error answer: `code` is the HTTP status, `message` names the field and the rule. */
 export const up42Error = (code: number, message: string): Up42Envelope<never> => ({ data: null, error: { code, message } });
-
-/** True when a request path (query ignored) is one of the UP42 surface's, for requests no route matched. */
-export function isUp42Path(url: string): boolean {
-  const query = url.indexOf('?');
-  const path = query < 0 ? url : url.slice(0, query);
-  return path === '/webhooks/events' || path.startsWith('/workspaces/');
-}
 
 /** The object a webhook created on the UbiOps surface is on; null for a project-wide webhook. */
 export interface Up42Scope {

@@ -1,16 +1,17 @@
 /**
- * `/v2.1/projects/{project_name}/webhooks`: create, list, details, update, delete (SPEC §6), and
+ * `/v2.1/projects/{project_name}/webhooks`: create, list, details, update, delete (UbiOps v2.1), and
  * `.../webhooks/{webhook_name}/tests`, one test per subscribed event (an extension). This surface
  * shows the webhooks on one object; project-wide ones (the UP42 surface's) are not listed and read
  * as not found here, though their names are taken.
  */
-import type { Registry } from '../../registry/store.js';
-import type { ObjectScope, Webhook } from '../../registry/model.js';
-import type { RouteModule } from '../route-contract.js';
-import { errorResponses, jsonResponse, ref } from '../openapi.js';
-import { parseLabelFilter, parseOrThrow } from '../schemas.js';
-import { isObjectWebhook, isWebhookName, projectParam, toWebhookDetail, webhookNotFound } from '../views.js';
-import { runWebhookTests } from '../webhook-test-runs.js';
+import type { ObjectScope, Webhook } from '../../../registry/model.js';
+import type { Registry } from '../../../registry/store.js';
+import { errorResponses, jsonResponse, ref, toJsonSchema } from '../../openapi.js';
+import { isWebhookName, parseOrThrow } from '../../primitives.js';
+import type { RouteModule } from '../../route-contract.js';
+import { runWebhookTests } from '../../webhook-test-runs.js';
+import { createApiSchemas, parseLabelFilter } from './schemas.js';
+import { isObjectWebhook, projectParam, toWebhookDetail, webhookNotFound } from './views.js';
 
 const COLLECTION = '/v2.1/projects/:project_name/webhooks';
 const ITEM = '/v2.1/projects/:project_name/webhooks/:webhook_name';
@@ -41,8 +42,9 @@ function detailOf(webhook: Webhook) {
 export const webhookRoutes: RouteModule = {
   name: 'webhooks',
 
-  register(app, { deps, schemas }) {
+  register(app, { deps }) {
     const { registry } = deps;
+    const schemas = createApiSchemas({ allowHttp: deps.allowHttp });
 
     app.post<{ Params: CollectionParams }>(COLLECTION, async (request, reply) => {
       const project = projectParam(request.params);
@@ -97,6 +99,16 @@ export const webhookRoutes: RouteModule = {
       if (tests === null) return reply.code(503).send({ error: 'webhook tests could not be queued; try again' });
       return reply.code(201).send(tests);
     });
+  },
+
+  components({ deps }) {
+    const schemas = createApiSchemas({ allowHttp: deps.allowHttp });
+    return {
+      WebhookCreate: toJsonSchema(schemas.webhookCreate),
+      WebhookUpdate: toJsonSchema(schemas.webhookUpdate),
+      WebhookDetail: toJsonSchema(schemas.webhookDetail, 'output'),
+      WebhookEventTest: toJsonSchema(schemas.webhookEventTest, 'output'),
+    };
   },
 
   openapi() {

@@ -1,9 +1,10 @@
 /** `/v2.1/projects/{project_name}/webhooks-tests`: send a dummy event now, then poll its status. */
-import type { RouteModule } from '../route-contract.js';
-import { errorResponses, jsonResponse, ref } from '../openapi.js';
-import { parseOrThrow } from '../schemas.js';
-import { projectParam } from '../views.js';
-import { ErrorCode, HookpostError } from '../../errors.js';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import { errorResponses, jsonResponse, ref, toJsonSchema } from '../../openapi.js';
+import { parseOrThrow } from '../../primitives.js';
+import type { RouteModule } from '../../route-contract.js';
+import { createApiSchemas } from './schemas.js';
+import { projectParam } from './views.js';
 
 const COLLECTION = '/v2.1/projects/:project_name/webhooks-tests';
 const ITEM = '/v2.1/projects/:project_name/webhooks-tests/:test_id';
@@ -15,8 +16,9 @@ const projectParameter = { name: 'project_name', in: 'path', required: true, sch
 export const webhookTestRoutes: RouteModule = {
   name: 'webhook-tests',
 
-  register(app, { deps, schemas }) {
+  register(app, { deps }) {
     const { webhookTests, enqueueWebhookTest } = deps;
+    const schemas = createApiSchemas({ allowHttp: deps.allowHttp });
 
     app.post<{ Params: { project_name: string } }>(COLLECTION, async (request, reply) => {
       const project = projectParam(request.params);
@@ -40,6 +42,14 @@ export const webhookTestRoutes: RouteModule = {
       if (test === null) throw new HookpostError(ErrorCode.NOT_FOUND, 'webhook test not found (tests expire after a day)');
       return test;
     });
+  },
+
+  components({ deps }) {
+    const schemas = createApiSchemas({ allowHttp: deps.allowHttp });
+    return {
+      WebhookTestCreate: toJsonSchema(schemas.webhookTestCreate),
+      WebhookTestDetail: toJsonSchema(schemas.webhookTestDetail, 'output'),
+    };
   },
 
   openapi() {

@@ -1,7 +1,7 @@
 /** What the API shows of stored records: UbiOps `WebhookDetail`, protected values and secrets as null. */
-import { ErrorCode, HookpostError } from '../errors.js';
-import { type ObjectScope, type Webhook, isProjectWide } from '../registry/model.js';
-import { LIMITS, nameSchema } from './schemas.js';
+import { ErrorCode, HookpostError } from '../../../errors.js';
+import { type ObjectScope, type Webhook, isProjectWide } from '../../../registry/model.js';
+import { LIMITS, isWebhookName, nameSchema } from '../../primitives.js';
 
 export interface WebhookDetailView {
   readonly id: string;
@@ -75,9 +75,6 @@ export function projectParam(params: { project_name: string }): string {
   }
   return result.data;
 }
-
-/** True when `name` can be a webhook name; any other name is simply not found. */
-export const isWebhookName = (name: string): boolean => nameSchema.safeParse(name).success;
 
 export const webhookNotFound = (name: string) =>
   new HookpostError(ErrorCode.NOT_FOUND, `webhook "${isWebhookName(name) ? name : '?'}" not found`);
