@@ -45,3 +45,12 @@ export {
   isOwnedHeader,
 } from './owned-headers.js';
 export { createSharedHealth, type SharedHealth, type SharedHealthOptions } from './shared-health.js';
+export {
+  defaultSignatureSchemes,
+  RFC9421_HEADERS,
+  rfc9421Scheme,
+  STANDARD_WEBHOOKS_HEADERS,
+  standardWebhooksScheme,
+  type SignatureScheme,
+  type SignedAttempt,
+} from './signature-schemes.js';

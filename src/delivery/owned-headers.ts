@@ -4,6 +4,8 @@
  * Names are lower case; compare case-insensitively.
  */
 
+import { RFC9421_HEADERS, STANDARD_WEBHOOKS_HEADERS } from './signature-schemes.js';
+
 /** The header carrying the delivery id, stable across retries (receivers deduplicate on it). */
 export const DELIVERY_ID_HEADER = 'hookpost-delivery-id';
 
@@ -25,20 +27,16 @@ export const CLIENT_OWNED_HEADERS = Object.freeze([
 
 /**
  * Headers the delivery pipeline sets on every attempt, over anything a webhook configured: its
- * identity, the body's type, the delivery id, the RFC 9421 signature and its covered `date` and
- * `content-digest` (SPEC §4), and the Standard Webhooks headers (SPEC §11).
+ * identity, the body's type, the delivery id, and the headers of the signature schemes
+ * (signature-schemes.ts): the RFC 9421 signature with its covered `date` and `content-digest`, and
+ * the Standard Webhooks headers.
  */
 export const PIPELINE_OWNED_HEADERS = Object.freeze([
   'user-agent',
   'content-type',
   DELIVERY_ID_HEADER,
-  'content-digest',
-  'date',
-  'signature-input',
-  'signature',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
+  ...RFC9421_HEADERS,
+  ...STANDARD_WEBHOOKS_HEADERS,
 ] as const);
 
 /** Every header a webhook cannot configure: {@link CLIENT_OWNED_HEADERS} and {@link PIPELINE_OWNED_HEADERS}. */

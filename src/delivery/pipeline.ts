@@ -15,20 +15,11 @@ import { ATTEMPT_CODES, AttemptCode, type AttemptResultLabel } from '../outcomes
 import { createPayloadBuilder } from '../payload/index.js';
 import type { WebhookEvent, WebhookHeader } from '../registry/model.js';
 import { jitter } from '../retry/index.js';
-import {
-  type RequestTarget,
-  type SignatureHeaders,
-  type Signer,
-  type StandardWebhookHeaders,
-  type StoredWebhookSecrets,
-  activeSecrets,
-  decodeSecret,
-  requestTarget,
-  standardWebhookHeaders,
-} from '../signing/index.js';
+import { type RequestTarget, type StoredWebhookSecrets, requestTarget } from '../signing/index.js';
 import type { AttemptOutcome, DeliveryClient } from './client.js';
 import type { DestinationGate } from './destination-gate.js';
-import { DELIVERY_ID_HEADER, isOwnedHeader } from './owned-headers.js';
+import { DELIVERY_ID_HEADER, OWNED_HEADERS } from './owned-headers.js';
+import type { SignatureScheme, SignedAttempt } from './signature-schemes.js';
 
 export { DELIVERY_ID_HEADER } from './owned-headers.js';
 const USER_AGENT = 'hookpost/0.1';
@@ -93,7 +84,8 @@ export interface InFlightStats {
 export interface PipelineOptions {
   readonly client: DeliveryClient;
   readonly gate: DestinationGate;
-  readonly signer: Signer;
+  /** How every attempt is signed, in order (signature-schemes.ts: `defaultSignatureSchemes(signer)`). */
+  readonly schemes: readonly SignatureScheme[];
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Longest an attempt holds its caller before it is detached, in milliseconds. Default 500. */
@@ -137,10 +129,9 @@ interface LogIds {
 const PARK_BUSY_MS = 1_000;
 const PARK_WAITING_FULL_MS = 5_000;
 const MAX_REMEMBERED_TARGETS = 10_000;
-const MAX_REMEMBERED_SECRETS = 10_000;
 
 export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeline {
-  const { client, gate, signer, metrics, logger } = options;
+  const { client, gate, schemes, metrics, logger } = options;
   const inlineBudgetMs = options.inlineBudgetMs ?? 500;
   const maxDetached = options.maxDetached ?? 2_000;
   const maxSlotWaitMs = options.maxSlotWaitMs ?? 25;
@@ -148,8 +139,8 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
   const targets = new Map<string, RequestTarget>();
   /** Detached attempts: delivery id → start time (ms). */
   const detached = new Map<string, number>();
-  /** Decoded HMAC keys by secret (decoding a whsec_ secret costs more than the HMAC). */
-  const secretKeys = new Map<string, Buffer>();
+  // A webhook's headers never set what hookpost or a signature scheme sets.
+  const owned = new Set([...OWNED_HEADERS, ...schemes.flatMap((s) => s.ownedHeaders)]);
   let inline = 0;
   let abandoned = false;
   let drained: (() => void) | undefined;
@@ -166,19 +157,6 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       targets.set(url, t);
     }
     return t;
-  };
-
-  const keysOf = (stored: StoredWebhookSecrets | null | undefined): Buffer[] => {
-    if (!stored) return [];
-    return activeSecrets(stored, Date.now()).map((secret) => {
-      let key = secretKeys.get(secret);
-      if (!key) {
-        key = decodeSecret(secret);
-        if (secretKeys.size >= MAX_REMEMBERED_SECRETS) secretKeys.clear();
-        secretKeys.set(secret, key);
-      }
-      return key;
-    });
   };
 
   const payloads = (event: RequestEvent, countOmitted = true): PayloadSource => {
@@ -209,16 +187,17 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       request.webhookEvent,
       webhook.include_result,
     );
-    let signature: SignatureHeaders;
-    let standard: StandardWebhookHeaders;
+    // Signed per attempt: `created` is now, so retries hours later still verify (24 h window).
+    const attempt: SignedAttempt = {
+      deliveryId: request.deliveryId,
+      target,
+      body,
+      createdSeconds: Math.floor(Date.now() / 1000),
+      secret: webhook.secret,
+    };
+    const signatures: Readonly<Record<string, string>>[] = [];
     try {
-      // Signed per attempt: `created` is now, so retries hours later still verify (24 h window).
-      // Synchronous on purpose: the thread-pool form costs more CPU in all (measured 59 vs 44 µs),
-      // and on a small machine the other core belongs to Redis and the receivers.
-      const created = Math.floor(Date.now() / 1000);
-      signature = signer.sign('POST', target, body, { created });
-      // Standard Webhooks: id and timestamp always, an HMAC per active secret when the webhook has one.
-      standard = standardWebhookHeaders({ id: request.deliveryId, timestampSeconds: created, body, secrets: keysOf(webhook.secret) });
+      for (const scheme of schemes) signatures.push(scheme.headersFor(attempt));
     } catch (err) {
       metrics.signingFailures.inc();
       logger.error({ ...ids, err }, 'signing failed');
@@ -227,11 +206,11 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     // No prototype: a stored header named `__proto__` is an ordinary key here, not a setter. Headers
     // hookpost owns are never taken from the webhook (the API refuses them; older records may have them).
     const headers: Record<string, string> = Object.create(null);
-    for (const h of webhook.headers) if (!isOwnedHeader(h.key)) headers[h.key.toLowerCase()] = h.value;
+    for (const h of webhook.headers) if (!owned.has(h.key.toLowerCase())) headers[h.key.toLowerCase()] = h.value;
     headers['user-agent'] = USER_AGENT;
     headers['content-type'] = 'application/json';
     headers[DELIVERY_ID_HEADER] = request.deliveryId;
-    Object.assign(headers, signature, standard);
+    for (const signature of signatures) Object.assign(headers, signature);
     return client.deliverOnce({ origin: target.origin, path: target.path, headers, body, timeoutMs: webhook.timeout * 1000 });
   };
 

@@ -9,11 +9,11 @@ import type { Queue } from 'bullmq';
 import type { Config } from '../../config/index.js';
 import { DISABLED_ATTEMPT_LOG, createAttemptLogWriter } from '../attempts/index.js';
 import {
-  type PipelineOptions,
   createDeliveryClient,
   createDeliveryPipeline,
   createDestinationGate,
   createSharedHealth,
+  defaultSignatureSchemes,
 } from '../delivery/index.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../events/index.js';
 import { shardPrefix } from '../events/shards.js';
@@ -23,6 +23,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { watchRedisConnection } from '../observability/redis-connection.js';
 import { type Keys, type RedisClient, createRedis } from '../redis/index.js';
 import type { Registry, WebhookTestStore } from '../registry/index.js';
+import type { Signer } from '../signing/index.js';
 import type { DeadLetterStore } from '../dead-letters/index.js';
 import {
   DELIVERIES_QUEUE,
@@ -30,8 +31,8 @@ import {
   GuardedWorker,
   createDeliveryProcessor,
   createEventProcessor,
-  decidedBackoff,
 } from '../queue/index.js';
+import { decidedBackoff } from '../retry/index.js';
 
 export interface EngineDeps {
   readonly config: Config;
@@ -43,7 +44,8 @@ export interface EngineDeps {
   readonly deadLetters: DeadLetterStore;
   /** Where retries and parked deliveries are added (not closed by the engine). */
   readonly deliveries: Queue<DeliveriesJobData>;
-  readonly signer: PipelineOptions['signer'];
+  /** Signs every delivery (RFC 9421); the pipeline's signature schemes are built on it. */
+  readonly signer: Signer;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
@@ -80,7 +82,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const pipeline = createDeliveryPipeline({
     client,
     gate,
-    signer,
+    schemes: defaultSignatureSchemes(signer),
     metrics,
     logger,
     inlineBudgetMs: config.inlineBudgetMs,

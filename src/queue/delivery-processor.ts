@@ -13,13 +13,13 @@ import type { RequestEvent } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ATTEMPT_CODES, AttemptCode } from '../outcomes.js';
+import { RetryLaterError, type Settlement, settle } from '../retry/index.js';
 import type { WebhookTestConfig, WebhookTestStore } from '../registry/index.js';
 import type { Webhook, WebhookEvent } from '../registry/model.js';
 import type { DeadLetterStore } from '../dead-letters/index.js';
 import { PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
-import { RetryLaterError } from './errors.js';
 import { type DeliveriesJobData, type DeliveryJobData, type WebhookTestJobData, readDeliveriesJob } from './jobs.js';
-import { type Settlement, settle, settleAndRecord } from './settle.js';
+import { settleAndRecord } from './settle.js';
 import { isUnreadable } from './worker.js';
 
 export interface DeliveryProcessorDeps {

@@ -10,7 +10,7 @@ import type { Job, Queue } from 'bullmq';
 import { ABANDONED, type AttemptOutcome } from '../delivery/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveriesJobData } from './jobs.js';
-import type { Settlement } from './settle.js';
+import type { Settlement } from '../retry/index.js';
 
 /** Margin between a detached attempt's deadline and its placeholder firing, in milliseconds. */
 export const PLACEHOLDER_GRACE_MS = 5_000;

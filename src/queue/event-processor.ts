@@ -13,10 +13,11 @@ import { firedEvents, validateEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Settlement } from '../retry/index.js';
 import type { DeadLetterStore } from '../dead-letters/index.js';
 import { PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
-import { type Settlement, settleAndRecord } from './settle.js';
+import { settleAndRecord } from './settle.js';
 import { isUnreadable, unreadableReason } from './worker.js';
 
 export interface EventProcessorDeps {

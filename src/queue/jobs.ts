@@ -6,13 +6,11 @@ import { hash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { type RequestEvent, validateEvent } from '../events/index.js';
+import { retryJobOptions } from '../retry/index.js';
 import { LIFECYCLE_STAGES, OBJECT_TYPES, type WebhookEvent } from '../registry/model.js';
 
 /** Queue of retries, parked deliveries, webhook tests and re-driven dead letters. */
 export const DELIVERIES_QUEUE = 'deliveries';
-
-/** BullMQ backoff type whose delay the delivery processor decides (see retry/policy.ts). */
-export const BACKOFF_TYPE = 'hookpost';
 
 /** A delivery of one event to one webhook, off the fast path. */
 export interface DeliveryJobData {
@@ -84,15 +82,14 @@ export function deliveryIdOf(eventJobId: string, webhookId: string, webhookEvent
 
 /**
  * Options of a deliveries job. The job id is the delivery id, so adding the same delivery twice
- * (an event job that runs again after a crash) keeps one job. `attempts` only bounds BullMQ: the
- * processor decides, per the webhook's `retry` and the schedule, whether a failure is retried.
+ * (an event job that runs again after a crash) keeps one job. Its retries follow the retry policy
+ * (retry/bullmq.ts).
  */
 export function deliveryJobOptions(jobId: string, delayMs: number, retrySchedule: readonly number[]): JobsOptions {
   return {
     jobId,
     delay: Math.max(0, Math.round(delayMs)),
-    attempts: retrySchedule.length + 1,
-    backoff: { type: BACKOFF_TYPE },
+    ...retryJobOptions(retrySchedule),
     removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
   };

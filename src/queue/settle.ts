@@ -1,37 +1,12 @@
 /**
- * What happens after an attempt, decided in one place for the fast path and the deliveries queue:
- * delivered, retried after a delay (retry: true webhooks, on the schedule), or final (dead letter).
- * A settlement is the delivery's outcome (src/outcomes.ts), the one the attempt log and the metric record.
+ * Settling an attempt, for the fast path and the deliveries queue alike: the retry policy decides
+ * (retry/policy.ts `settle`), and this records it: the metrics, the attempt log, the dead letter.
  */
 import type { AttemptLogWriter } from '../attempts/index.js';
 import type { DeadLetter, DeadLetterStore } from '../dead-letters/index.js';
 import type { AttemptOutcome } from '../delivery/index.js';
 import type { Metrics } from '../observability/metrics.js';
-import { attemptCodeInfo } from '../outcomes.js';
-import { nextRetryDelayMs } from '../retry/index.js';
-
-export type Settlement =
-  | { readonly outcome: 'success' }
-  | { readonly outcome: 'retrying'; readonly delayMs: number }
-  | { readonly outcome: 'failed' | 'refused' };
-
-/**
- * @param failedAttempts failed attempts so far, this one included (>= 1 when the outcome failed)
- */
-export function settle(
-  outcome: AttemptOutcome,
-  retry: boolean,
-  failedAttempts: number,
-  scheduleMs: readonly number[],
-): Settlement {
-  if (outcome.kind === 'delivered') return { outcome: 'success' };
-  // Final codes: a refused destination is a configuration problem, and a request the HTTP client
-  // refuses (a header value) would fail the same again: retrying cannot help.
-  if (attemptCodeInfo(outcome.errorCode).final) return { outcome: outcome.kind === 'refused' ? 'refused' : 'failed' };
-  if (!retry) return { outcome: 'failed' };
-  const delayMs = nextRetryDelayMs({ failedAttempts, scheduleMs, retryAfterMs: outcome.retryAfterMs });
-  return delayMs === null ? { outcome: 'failed' } : { outcome: 'retrying', delayMs };
-}
+import { type Settlement, settle } from '../retry/index.js';
 
 /** The delivery a settlement is about (`attempts`: this one included). */
 export type SettledDelivery = Pick<DeadLetter, 'deliveryId' | 'project' | 'webhookId' | 'webhookEvent' | 'event' | 'attempts'> & {
@@ -43,8 +18,7 @@ export type SettledDelivery = Pick<DeadLetter, 'deliveryId' | 'project' | 'webho
 /**
  * Settles an attempt's outcome and does its bookkeeping: the deliveries metric, the retries metric,
  * the attempt log's record (buffered), and the dead letter of a final failure (written before the
- * caller's job completes). Scheduling
- * the retry is the caller's: the fast path adds a job, the deliveries queue lets BullMQ retry.
+ * caller's job completes). Scheduling the retry is the caller's: the fast path adds a job, the deliveries queue lets BullMQ retry.
  */
 export async function settleAndRecord(
   deps: { readonly metrics: Metrics; readonly deadLetters: DeadLetterStore; readonly attempts: AttemptLogWriter },

@@ -1,1 +1,11 @@
-export { jitter, nextRetryDelayMs, parseRetryAfter, type NextRetryDelayInput } from './policy.js';
+/** The retry policy: what follows an attempt, the schedule with its jitter, and its BullMQ plumbing. */
+export {
+  jitter,
+  nextRetryDelayMs,
+  parseRetryAfter,
+  settle,
+  type NextRetryDelayInput,
+  type SettledAttempt,
+  type Settlement,
+} from './policy.js';
+export { BACKOFF_TYPE, decidedBackoff, RetryLaterError, retryJobOptions } from './bullmq.js';

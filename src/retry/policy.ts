@@ -1,7 +1,10 @@
 /**
- * The retry policy (SPEC §5): one pure function decides whether and when a failed delivery is
- * tried again. The queue processor plugs it into BullMQ's backoff.
+ * The retry policy, in one place: after an attempt, {@link settle} decides whether the delivery is
+ * done, tried again after a delay (retry: true webhooks, on the schedule, honouring Retry-After),
+ * or given up; {@link nextRetryDelayMs} is the schedule with its jitter. Pure functions (the clock
+ * and randomness are parameters). The queue processors plug the decision into BullMQ (bullmq.ts).
  */
+import { type AttemptCode, type AttemptKind, attemptCodeInfo } from '../outcomes.js';
 
 /** Jitter spreads retries of a burst of failures over ±20 % of the scheduled delay. */
 const JITTER_MIN = 0.8;
@@ -60,4 +63,39 @@ export function parseRetryAfter(value: string, nowMs: number): number | undefine
   const atMs = Date.parse(text);
   if (Number.isNaN(atMs)) return undefined;
   return Math.max(0, atMs - nowMs);
+}
+
+/** What one attempt told the policy (a delivery client's outcome has these fields). */
+export interface SettledAttempt {
+  readonly kind: AttemptKind;
+  readonly errorCode: AttemptCode;
+  /** The receiver's `Retry-After` (429/503), in milliseconds from now. */
+  readonly retryAfterMs?: number;
+}
+
+/** What follows an attempt: the delivery's outcome (src/outcomes.ts), with the delay of a retry. */
+export type Settlement =
+  | { readonly outcome: 'success' }
+  | { readonly outcome: 'retrying'; readonly delayMs: number }
+  | { readonly outcome: 'failed' | 'refused' };
+
+/**
+ * Decides what follows an attempt. Final codes are never retried (a refused destination is a
+ * configuration problem; a request the HTTP client refuses would fail the same again); a failure is
+ * retried only when the webhook says `retry: true`, on the schedule.
+ *
+ * @param failedAttempts failed attempts so far, this one included (>= 1 when the outcome failed)
+ */
+export function settle(
+  attempt: SettledAttempt,
+  retry: boolean,
+  failedAttempts: number,
+  scheduleMs: readonly number[],
+  random?: () => number,
+): Settlement {
+  if (attempt.kind === 'delivered') return { outcome: 'success' };
+  if (attemptCodeInfo(attempt.errorCode).final) return { outcome: attempt.kind === 'refused' ? 'refused' : 'failed' };
+  if (!retry) return { outcome: 'failed' };
+  const delayMs = nextRetryDelayMs({ failedAttempts, scheduleMs, retryAfterMs: attempt.retryAfterMs, random });
+  return delayMs === null ? { outcome: 'failed' } : { outcome: 'retrying', delayMs };
 }
