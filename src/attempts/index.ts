@@ -1,7 +1,17 @@
 /** The attempt log: what was delivered, per attempt, bounded by count per webhook and by age. */
 export { eventForRedelivery, parseKeptEvent, serializeKeptEvent } from './kept-event.js';
 export * from './model.js';
-export { createAttemptLogReader, decodeCursor, type AttemptLogReader, type DeliveryPage, type DeliveryQuery } from './reader.js';
+export {
+  createAttemptLogReader,
+  decodeCursor,
+  type AttemptAggregate,
+  type AttemptLogReader,
+  type DeliveryPage,
+  type DeliveryQuery,
+  type StatsWindow,
+  type WebhookStats,
+  type WindowStats,
+} from './reader.js';
 export {
   createAttemptLogWriter,
   DEFAULT_RETENTION,

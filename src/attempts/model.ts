@@ -19,7 +19,11 @@ export interface AttemptRecord {
   readonly webhookName?: string;
   readonly event: WebhookEvent;
   readonly requestId: string;
-  /** 1 for the first attempt; a re-delivery starts at 1 again. */
+  /**
+   * The attempt's number within its run, as the worker counted it: 1 for the first attempt, and a
+   * re-delivery starts at 1 again. The log numbers a delivery's attempts across runs: see
+   * {@link LoggedAttempt.sequence}.
+   */
   readonly attempt: number;
   /** When the attempt started, ms since the epoch. */
   readonly startedAt: number;
@@ -47,9 +51,15 @@ export interface DeliverySummary {
   readonly activityAt: number;
 }
 
+/** An attempt as the log holds it, numbered across the delivery's runs (re-deliveries included). */
+export interface LoggedAttempt extends AttemptRecord {
+  /** 1, 2, 3, ... in the order the log received the delivery's attempts; a re-delivery goes on counting. */
+  readonly sequence: number;
+}
+
 export interface DeliveryDetail extends DeliverySummary {
   /** Oldest first; at most the last {@link MAX_ATTEMPTS_PER_DELIVERY}. */
-  readonly attempts: readonly AttemptRecord[];
+  readonly attempts: readonly LoggedAttempt[];
   /** True when the producer event is kept (a re-delivery is possible). */
   readonly eventKept: boolean;
 }

@@ -19,6 +19,7 @@ export {
   reencryptWebhooks,
   WEBHOOK_DEFAULTS,
   type Registry,
+  type UnreadableWebhook,
   type RegistryOptions,
   type WebhookCreate,
   type WebhookFilters,

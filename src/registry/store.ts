@@ -179,6 +179,20 @@ export interface Registry {
    * Two round trips (SUNION, MGET): other projects' webhooks and object-scoped ones are never read.
    */
   findProjectCandidates(project: string, events: readonly string[]): Promise<Webhook[]>;
+  /**
+   * Every webhook of the project, sorted by name, for listings that must go on when one record
+   * cannot be opened: a record whose protected values do not decrypt (SECRET_UNREADABLE, e.g. its
+   * key is not in the key file) comes back in `unreadable`, its protected values and secret blanked.
+   */
+  listReadable(project: string): Promise<{ readonly readable: Webhook[]; readonly unreadable: UnreadableWebhook[] }>;
+}
+
+/** A stored webhook whose protected values cannot be decrypted: its plain fields, and why. */
+export interface UnreadableWebhook {
+  /** The record with every protected header value and the secret blanked (`''`). */
+  readonly webhook: Webhook;
+  /** The SECRET_UNREADABLE message (names the key id, never a value). */
+  readonly problem: string;
 }
 
 export interface RegistryOptions {
@@ -684,6 +698,28 @@ export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOpti
       if (indexKeys.length === 0) return [];
       const ids = await redis.sunion(...indexKeys);
       return fetchRecords(project, ids);
+    },
+
+    async listReadable(project) {
+      const ids = await redis.hvals(keys.webhookNames(project));
+      const jsons = ids.length === 0 ? [] : await redis.mget(...ids.map((id) => keys.webhook(project, id)));
+      const readable: Webhook[] = [];
+      const unreadable: UnreadableWebhook[] = [];
+      for (const json of jsons) {
+        const record = parseRecord(json);
+        if (record === null) continue;
+        const stored = await normalize(record);
+        try {
+          readable.push(openWebhook(cipher, stored));
+        } catch (err) {
+          if (!(err instanceof HookpostError && err.code === ErrorCode.SECRET_UNREADABLE)) throw err;
+          unreadable.push({ webhook: mapSecrets(stored, () => ''), problem: err.message });
+        }
+      }
+      const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      readable.sort(byName);
+      unreadable.sort((a, b) => byName(a.webhook, b.webhook));
+      return { readable, unreadable };
     },
 
     async findProjectCandidates(project, events) {

@@ -2,9 +2,13 @@
  * The monitoring page at `/ui`: three static files from the repository's `ui/` folder, read once at
  * startup and served without a token (the page asks for one and sends it to the API itself). Every
  * response carries a strict Content-Security-Policy: scripts, styles and requests from this origin only.
+ * `GET /v2.1/token-scope` tells the page which projects its token may touch, so a project-scoped
+ * token opens a page of that project only.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { errorResponses, type OpenApiPaths } from '../openapi.js';
+import { grantedProjects } from '../project-scope.js';
 import type { RouteModule } from '../route-contract.js';
 
 /** The page's Content-Security-Policy: nothing inline, nothing from another origin, no framing. */
@@ -59,7 +63,38 @@ export const uiRoutes: RouteModule = {
       if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
       return reply.type(file.type).send(file.body);
     });
+
+    // The token's own grant, nothing about any other token or project.
+    app.get('/v2.1/token-scope', { config: { projectScope: 'filtered' } }, async (request) => {
+      const projects = grantedProjects(request);
+      return { projects: projects === null ? null : [...projects].sort() };
+    });
   },
 
-  openapi: () => ({}),
+  openapi: ({ deps }): OpenApiPaths =>
+    deps.uiDir === undefined
+      ? {}
+      : {
+          '/v2.1/token-scope': {
+            get: {
+              operationId: 'token_scope',
+              summary: 'The projects the presented API token may touch: a list, or null for every project',
+              responses: {
+                '200': {
+                  description: 'the scope',
+                  content: {
+                    'application/json': {
+                      schema: {
+                        type: 'object',
+                        required: ['projects'],
+                        properties: { projects: { type: ['array', 'null'], items: { type: 'string' }, description: 'sorted; null: every project' } },
+                      },
+                    },
+                  },
+                },
+                ...errorResponses(401),
+              },
+            },
+          },
+        },
 };

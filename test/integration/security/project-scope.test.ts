@@ -98,6 +98,15 @@ const CASES: Record<string, Case> = {
   'POST /v2.1/projects/:project_name/dead-letters/redrive': { path: (p) => `/v2.1/projects/${p}/dead-letters/redrive`, payload: {}, status: 202 },
   'GET /v2.1/projects/:project_name/webhooks/:webhook_name/health': { path: (p) => `/v2.1/projects/${p}/webhooks/hook/health`, status: 200 },
   'GET /v2.1/projects/:project_name/webhooks-health': { path: (p) => `/v2.1/projects/${p}/webhooks-health`, status: 200 },
+  // The monitoring page's reads (issue 21): every webhook with its health, the figures, a delivery's request.
+  'GET /v2.1/projects/:project_name/webhooks-overview': { path: (p) => `/v2.1/projects/${p}/webhooks-overview`, status: 200 },
+  'GET /v2.1/projects/:project_name/webhooks-stats': { path: (p) => `/v2.1/projects/${p}/webhooks-stats`, status: 200 },
+  'GET /v2.1/projects/:project_name/deliveries/:delivery_id/request': {
+    path: (p, f) => `/v2.1/projects/${p}/deliveries/${f.deliveryId}/request`,
+    status: 200,
+  },
+  // The token's own scope: no project in the path, filtered by the grant (projectScope: 'filtered').
+  'GET /v2.1/token-scope': { path: () => '/v2.1/token-scope', status: 200 },
   'DELETE /v2.1/projects/:project_name/webhooks/:webhook_name': { path: (p) => `/v2.1/projects/${p}/webhooks/hook`, status: 204 },
   'DELETE /workspaces/:workspace_id/webhooks/:id': { path: (p, f) => `/workspaces/${p}/webhooks/${f.up42Id}`, status: 200 },
 };
@@ -233,6 +242,9 @@ describe('project-scoped API tokens on every route', () => {
       expect(res.statusCode, route.url).not.toBe(403);
       expect(res.statusCode, route.url).not.toBe(401);
     }
+    // The page learns the token's projects, and nothing about any other.
+    expect((await call(SCOPED, 'GET', '/v2.1/token-scope')).json()).toEqual({ projects: [IN, 'gamma'] });
+    expect((await call(ADMIN, 'GET', '/v2.1/token-scope')).json()).toEqual({ projects: null });
     // The all-projects token still reaches the other project.
     expect((await call(ADMIN, 'GET', `/v2.1/projects/${OUT}/webhooks/hook`)).statusCode).toBe(200);
   });

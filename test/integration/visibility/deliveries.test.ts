@@ -110,7 +110,9 @@ describe('attempt log and the deliveries API', () => {
     expect(r.requests.at(-1)?.headers['hookpost-delivery-id']).toBe(item.delivery_id);
     const { json: after } = await s.call('GET', `${P}/deliveries/${item.delivery_id}`);
     expect(after.dead_letter).toBe(false);
-    expect(after.attempts.at(-1)).toMatchObject({ attempt: 1, outcome: 'success', http_status: 204 });
+    // The log goes on counting: the re-delivery's first attempt is the fifth of the delivery.
+    expect(after.attempts.at(-1)).toMatchObject({ attempt: 5, redelivery: true, outcome: 'success', http_status: 204 });
+    expect(after.attempts.map((a: { redelivery: boolean }) => a.redelivery)).toEqual([false, false, false, false, true]);
     const { json: healed } = await s.call('GET', `${P}/webhooks-health`);
     expect(healed).toEqual([expect.objectContaining({ webhook_id: hook.id, recent_attempts: 5, recent_successes: 1, circuit: 'closed' })]);
   });

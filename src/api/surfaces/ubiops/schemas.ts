@@ -215,6 +215,11 @@ const isoOrNull = (description: string) => z.iso.datetime().nullable().meta({ de
 export const deliverySchemas = (() => {
   const deliveriesQuery = z.strictObject({
     webhook: nameSchema.optional().meta({ description: 'Webhook name' }),
+    webhook_id: z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/, 'must be a webhook id (a UUID, as webhooks-overview lists them)')
+      .optional()
+      .meta({ description: 'Webhook id: any webhook, project-wide (UP42) ones included' }),
     event: eventSchema.optional(),
     outcome: z.enum(DELIVERY_OUTCOMES, { error: oneOf(DELIVERY_OUTCOMES) }).optional().meta({ description: 'Outcome of the latest attempt' }),
     request_id: z
@@ -225,12 +230,17 @@ export const deliverySchemas = (() => {
       .datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-05T10:31:00Z' })
       .optional()
       .meta({ description: 'Only deliveries with an attempt at or after this time' }),
+    until: z.iso
+      .datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-05T11:00:00Z' })
+      .optional()
+      .meta({ description: 'Only deliveries whose last activity is at or before this time' }),
     limit: z.coerce.number().int('must be an integer from 1 to 500').min(1, 'must be an integer from 1 to 500').max(500, 'must be an integer from 1 to 500').default(50),
     cursor: z.string().max(256, 'must be a next_cursor of a previous page').optional().meta({ description: 'next_cursor of the previous page' }),
   });
 
   const attempt = z.object({
-    attempt: z.number().int().min(1).meta({ description: '1 for the first attempt; a re-delivery starts at 1 again' }),
+    attempt: z.number().int().min(1).meta({ description: "The attempt's number in the delivery: 1, 2, 3, ...; a re-delivery's attempts go on counting" }),
+    redelivery: z.boolean().meta({ description: 'The first attempt of a re-delivery (or dead-letter re-drive)' }),
     started_at: z.iso.datetime(),
     duration_ms: z.number().min(0),
     outcome: z.enum(DELIVERY_OUTCOMES),
