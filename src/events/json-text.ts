@@ -29,8 +29,8 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 
 const DEPTH_RULE = `must nest at most ${MAX_EVENT_DEPTH} levels of arrays and objects (the event is level 1), got more`;
-/** A `\uD800`-`\uDFFF` escape somewhere in the text: a string may hold a lone surrogate. */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** A `\uD800`-`\uDFFF` escape (maybe itself escaped, `\\uD800`, which is plain text). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -76,11 +76,36 @@ export function checkEventText(json: string, data: unknown): TextCheck {
     }
     i++;
   }
-  if (SURROGATE_ESCAPE.test(json)) {
+  if (hasLoneSurrogateEscape(json)) {
+    // Name the field: walk what JSON.parse made of it (only for events that are refused).
     const problem = findJsonProblem(data);
     if (problem !== undefined) return { ok: false, error: problem };
   }
   return { ok: true, resultJson };
+}
+
+/**
+ * True when a string of the JSON text holds an escaped surrogate that is not half of a pair
+ * (`\ud83d\ude00` is one character, as Python's `json.dumps` writes every emoji; `\udce9` alone is
+ * not). Looks at the escapes only, so an event full of escaped emoji costs a regex pass.
+ */
+function hasLoneSurrogateEscape(json: string): boolean {
+  SURROGATE_ESCAPE.lastIndex = 0;
+  let pairedUpTo = -1;
+  for (let m = SURROGATE_ESCAPE.exec(json); m !== null; m = SURROGATE_ESCAPE.exec(json)) {
+    const at = m.index;
+    let backslashes = 0;
+    for (let k = at - 1; json.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if ((backslashes & 1) === 1) continue; // "\\udce9": a backslash, then the text "udce9"
+    if (at < pairedUpTo) continue; // the low half of a pair already seen
+    const unit = Number.parseInt(m[0].slice(2), 16);
+    if (unit >= 0xdc00) return true; // a low surrogate first
+    const next = json.slice(at + 6, at + 12);
+    const low = next.length === 6 && next[0] === '\\' && next[1] === 'u' ? Number.parseInt(next.slice(2), 16) : Number.NaN;
+    if (!(low >= 0xdc00 && low <= 0xdfff)) return true;
+    pairedUpTo = at + 12;
+  }
+  return false;
 }
 
 /**
@@ -95,9 +120,11 @@ export function checkResultText(json: unknown): string | undefined {
   } catch {
     return 'result_json: is not JSON';
   }
-  // As the `result` member of an event: `{"result":<json>}` has the event's depth.
+  // As the `result` member of an event: `{"result":<json>}` has the event's depth. A lone surrogate
+  // may be a character of this text itself (it came out of JSON.parse): the walk sees it either way.
   const checked = checkEventText(`{"result":${json}}`, { result: value });
-  return checked.ok ? undefined : checked.error;
+  if (!checked.ok) return checked.error;
+  return LONE_SURROGATE.test(json) ? findJsonProblem({ result: value }) : undefined;
 }
 
 /**

@@ -123,8 +123,12 @@ export async function validatePublishedEvent(
   if (!text.ok) return text;
   const checked = checkFields(data);
   if (!checked.ok) return checked;
-  const { result: _parsed, ...event } = checked.event;
-  return { ok: true, event: text.resultJson === undefined ? event : { ...event, result_json: text.resultJson } };
+  // zod's output is a fresh object: the result moves to its text without another copy of the event
+  // (`result` is left undefined, which JSON leaves out).
+  const event = checked.event as { result?: unknown; result_json?: string };
+  if (event.result !== undefined) event.result = undefined;
+  if (text.resultJson !== undefined) event.result_json = text.resultJson;
+  return checked;
 }
 
 /**

@@ -26,13 +26,13 @@ describe('validatePublishedEvent: the result as the producer wrote it', () => {
   ])('%s', async (_name, json, resultJson) => {
     const checked = await published(json);
     expect(checked).toMatchObject({ ok: true, event: { result_json: resultJson } });
-    if (checked.ok) expect('result' in checked.event).toBe(false);
+    if (checked.ok) expect(checked.event.result).toBeUndefined();
   });
 
   it('an event without a result has neither result nor result_json', async () => {
     const checked = await published(event(''));
     expect(checked.ok).toBe(true);
-    if (checked.ok) expect(Object.keys(checked.event).filter((k) => k.startsWith('result'))).toEqual([]);
+    if (checked.ok) expect(JSON.stringify(checked.event)).not.toContain('"result');
   });
 
   it('finds the exact result text in 2,000 generated events (any layout, any nesting)', async () => {
