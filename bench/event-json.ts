@@ -98,9 +98,11 @@ for (const sample of samples) {
   cases.push({ name: `${sample.name}: the scanner alone (checkEventText)`, op: () => checkEventText(sample.json, sample.data), bytes });
 }
 
-async function round(op: Op, isAsync: boolean, durationMs: number): Promise<number> {
+/** One round: operations per second of wall time, and CPU µs (user + system) per operation. */
+async function round(op: Op, isAsync: boolean, durationMs: number): Promise<{ perSecond: number; cpuMicros: number }> {
   let count = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let elapsed = 0;
   while (elapsed < durationMs) {
     for (let i = 0; i < 10; i++) {
@@ -110,7 +112,8 @@ async function round(op: Op, isAsync: boolean, durationMs: number): Promise<numb
     count += 10;
     elapsed = performance.now() - start;
   }
-  return (count / elapsed) * 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  return { perSecond: (count / elapsed) * 1000, cpuMicros: (cpu.user + cpu.system) / count };
 }
 
 // The two paths must give the same payload where the text is compact JSON.
@@ -123,26 +126,29 @@ const loadAtStart = loadavg()
   .join(' ');
 for (const { op, async } of cases) await round(op, async === true, WARM_UP_MS);
 const results = cases.map(() => [] as number[]);
+const cpuResults = cases.map(() => [] as number[]);
 for (let r = 0; r < ROUNDS; r++) {
   for (let c = 0; c < cases.length; c++) {
     const { op, async } = cases[c]!;
-    results[c]!.push(await round(op, async === true, ROUND_MS));
+    const { perSecond, cpuMicros } = await round(op, async === true, ROUND_MS);
+    results[c]!.push(perSecond);
+    cpuResults[c]!.push(cpuMicros);
   }
 }
 
 console.log(`# Event JSON bench — ${new Date().toISOString()}`);
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, one thread`);
 console.log(`load average at start: ${loadAtStart}; ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per case\n`);
-console.log('| event: operation | bytes | µs per event (best) | µs per event (median) | MB/s (best) |');
+console.log('| event: operation | bytes | µs per event (best round) | µs (median round) | CPU µs per event (median round) |');
 console.log('|---|---:|---:|---:|---:|');
 cases.forEach(({ name, bytes }, c) => {
   const sorted = [...results[c]!].sort((a, b) => a - b);
   const best = sorted[sorted.length - 1]!;
   const median = sorted[Math.floor(sorted.length / 2)]!;
-  console.log(`| ${name} | ${bytes.toLocaleString('en-US')} | ${us(best)} | ${us(median)} | ${Math.round((best * bytes) / 1e6)} |`);
+  const cpu = [...cpuResults[c]!].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  console.log(`| ${name} | ${bytes.toLocaleString('en-US')} | ${us(1e6 / best)} | ${us(1e6 / median)} | ${us(cpu)} |`);
 });
 
-function us(perSecond: number): string {
-  const micros = 1e6 / perSecond;
+function us(micros: number): string {
   return micros < 10 ? micros.toFixed(2) : micros < 100 ? micros.toFixed(1) : Math.round(micros).toLocaleString('en-US');
 }
