@@ -8,6 +8,7 @@ export {
   createProducer,
   eventJobId,
   firedEvents,
+  MAX_EVENT_DEPTH,
   validateEvent,
   type Producer,
   type ProducerOptions,

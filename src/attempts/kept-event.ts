@@ -15,10 +15,11 @@ export function serializeKeptEvent(event: RequestEvent): string {
     kept = { ...kept, error_message: event.error_message.slice(0, MAX_KEPT_ERROR_MESSAGE_CHARS) };
   }
   let resultKept = true;
-  if (event.result !== undefined) {
-    const json = JSON.stringify(event.result) ?? 'null';
+  if (event.result !== undefined || event.result_json !== undefined) {
+    // The producer's own text when there is one (kept as that text: re-deliveries send it unchanged).
+    const json = event.result_json ?? JSON.stringify(event.result) ?? 'null';
     if (json.length > MAX_KEPT_RESULT_BYTES || Buffer.byteLength(json, 'utf8') > MAX_KEPT_RESULT_BYTES) {
-      const { result: _dropped, ...rest } = kept;
+      const { result: _dropped, result_json: _droppedText, ...rest } = kept;
       kept = rest as RequestEvent;
       resultKept = false;
     }
@@ -38,5 +39,6 @@ export function parseKeptEvent(raw: string): KeptEvent {
  */
 export function eventForRedelivery(kept: KeptEvent): RequestEvent {
   if (kept.resultKept) return kept.event;
-  return { ...kept.event, result: { result_not_kept: 'x'.repeat(MAX_RESULT_BYTES) } };
+  const { result_json: _none, ...event } = kept.event;
+  return { ...event, result: { result_not_kept: 'x'.repeat(MAX_RESULT_BYTES) } };
 }

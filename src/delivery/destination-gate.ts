@@ -14,7 +14,9 @@
  * from the injected clock and timers.
  */
 
-export type GateState = 'closed' | 'open' | 'half_open';
+/** The states of a destination's circuit. */
+export const GATE_STATES = ['closed', 'open', 'half_open'] as const;
+export type GateState = (typeof GATE_STATES)[number];
 export type AcquireResult = 'ok' | 'busy' | 'open';
 /** Why a circuit opened. */
 export type OpenReason = 'failures' | 'stuck' | 'probe_failed';

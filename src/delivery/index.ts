@@ -22,6 +22,7 @@ export {
   type OpenReason,
   type TransitionReason,
   type DestinationGateOptions,
+  GATE_STATES,
   type GateState,
 } from './destination-gate.js';
 export {

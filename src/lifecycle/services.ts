@@ -12,6 +12,7 @@ import { shardPrefixes } from '../events/shards.js';
 import type { Logger } from '../observability/logger.js';
 import { describeRedisError, watchRedisConnection } from '../observability/redis-connection.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
+import { KNOWN_LABEL_VALUES } from './metric-labels.js';
 import { type DeadLetterStore, createDeadLetterStore } from '../dead-letters/index.js';
 import { DELIVERIES_QUEUE, type DeliveriesJobData, mergeSnapshots, snapshotQueue } from '../queue/index.js';
 import {
@@ -76,6 +77,7 @@ export function createServices(
   for (const q of [deliveries, ...events]) watchRedisConnection(q, logger, `queue ${q.name}`, config.redisUrl);
   const metricsRegistry = new MetricsRegistry();
   const metrics = createMetrics(metricsRegistry, {
+    labelValues: KNOWN_LABEL_VALUES,
     readQueues: async () => [
       mergeSnapshots('events', await Promise.all(events.map((q) => snapshotQueue(q, 'events')))),
       await snapshotQueue(deliveries, DELIVERIES_QUEUE),

@@ -1,18 +1,34 @@
 /**
- * Every Prometheus metric of hookpost, in one module (SPEC §7). The registry is passed in so
- * each test can use a fresh one. Labels are bounded: never URLs, header values or ids.
+ * Every Prometheus metric of hookpost, in one module (listed in the README's Observability section).
+ * The registry is passed in so each test can use a fresh one. Labels are bounded: never URLs, header
+ * values or ids.
  */
 import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
 import { ATTEMPT_RESULTS, DELIVERY_OUTCOMES } from '../outcomes.js';
 
 /** Outcomes of a consumed event job. */
-export type EventOutcome = 'matched' | 'unmatched' | 'invalid';
+export const EVENT_OUTCOMES = ['matched', 'unmatched', 'invalid'] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 /**
  * Why a delivery was handed off the fast path: `detached` (its attempt waits on a slow receiver
  * without a job slot), `destination_busy` (the destination is at its cap) or `waiting_full` (too many
  * attempts wait already: it waits in Redis instead).
  */
-export type HandOffReason = 'detached' | 'destination_busy' | 'waiting_full';
+export const HAND_OFF_REASONS = ['detached', 'destination_busy', 'waiting_full'] as const;
+export type HandOffReason = (typeof HAND_OFF_REASONS)[number];
+
+/**
+ * Label values defined outside this folder (which imports no registry or delivery code), given by
+ * the composition root (src/lifecycle/metric-labels.ts) so that their series start at 0 too.
+ */
+export interface KnownLabelValues {
+  /** Every fired event: the `event` label of the deliveries and retries counters. */
+  readonly events: readonly string[];
+  /** Every state a destination's circuit moves to. */
+  readonly circuitStates: readonly string[];
+  /** How a webhook test ends. */
+  readonly webhookTestOutcomes: readonly string[];
+}
 
 /** What the delivery engine reports on every scrape. */
 export interface EngineStats {
@@ -60,10 +76,32 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean;
   /** Reads the queues on every scrape (worker and API processes); absent: the queue gauges stay empty. */
   readonly readQueues?: () => Promise<readonly QueueSnapshot[]>;
+  /** Label values from other folders whose series start at 0 (processes pass `KNOWN_LABEL_VALUES`). */
+  readonly labelValues?: KnownLabelValues;
 }
 
-/** Registers every hookpost metric on `registry`. Call once per registry. */
+/**
+ * Registers every hookpost metric on `registry`. Call once per registry. Every labelled counter (and
+ * the attempt duration histogram) starts at 0 for each of its known label values, so that
+ * `increase()` and `rate()` see the first event: a series that appears at 1 has no earlier sample
+ * to grow from, and an alert on it would wait for the second.
+ */
 export function createMetrics(registry: Registry, options: MetricsOptions = {}): Metrics {
+  const metrics = registerMetrics(registry, options);
+  const labels = options.labelValues;
+  for (const outcome of EVENT_OUTCOMES) metrics.eventsConsumed.inc({ outcome }, 0);
+  for (const event of labels?.events ?? []) {
+    for (const outcome of DELIVERY_OUTCOMES) metrics.deliveries.inc({ event, outcome }, 0);
+    metrics.retriesScheduled.inc({ event }, 0);
+  }
+  for (const outcome of ATTEMPT_RESULTS) metrics.attemptDuration.zero({ outcome });
+  for (const reason of HAND_OFF_REASONS) metrics.deliveriesParked.inc({ reason }, 0);
+  for (const state of labels?.circuitStates ?? []) metrics.circuitTransitions.inc({ state }, 0);
+  for (const outcome of labels?.webhookTestOutcomes ?? []) metrics.webhookTests.inc({ outcome }, 0);
+  return metrics;
+}
+
+function registerMetrics(registry: Registry, options: MetricsOptions): Metrics {
   const registers = [registry];
   const { readQueues } = options;
   // One read serves both queue gauges of a scrape.

@@ -1,5 +1,5 @@
 /**
- * The webhook payload (SPEC §3): built on the hot path of every delivery, so it is written as JSON
+ * The webhook payload: built on the hot path of every delivery, so it is written as JSON
  * text directly (fixed field order, no intermediate object) and memoized per event: a fan-out to
  * 1,000 webhooks serializes the result once and builds each distinct body once (at most 8 per event:
  * 4 stages x with/without result).
@@ -34,7 +34,8 @@ const STAGE_TEXT_PREFIX = { deployment: 'Deployment', pipeline: 'Pipeline' } as 
  * `event, <type>_id, <type>_name, <type>_version_id, <type>_version_name, request_id, status,
  * result | result_truncated, text` (ids `null` when absent). With `includeResult`, `result` is
  * included when its JSON is at most {@link MAX_RESULT_BYTES} bytes (a missing result is `null`),
- * else `"result_truncated": true`; without it neither field appears.
+ * else `"result_truncated": true`; without it neither field appears. That JSON is the event's
+ * `result_json` (the producer's exact text) when it has one, else `result` serialized.
  * Memoized on the event object (a WeakMap), so calling it once per matched webhook serializes the
  * result once; treat events as immutable once built. On the hot path prefer
  * {@link createPayloadBuilder}, which memoizes without the WeakMap.
@@ -68,7 +69,7 @@ export function createPayloadBuilder(event: RequestEvent): PayloadBuilder {
     let resultPart = '';
     let resultOmitted = false;
     if (includeResult) {
-      result ??= serializeResult(event.result);
+      result ??= serializeResult(event);
       if (result.fits) resultPart = `,"result":${result.json}`;
       else {
         resultPart = ',"result_truncated":true';
@@ -97,9 +98,10 @@ function renderJson(event: RequestEvent, webhookEvent: WebhookEvent, stage: stri
   );
 }
 
-function serializeResult(result: unknown): ResultJson {
+function serializeResult(event: RequestEvent): ResultJson {
+  // The producer's own text when the event came from the events queue (digits beyond 2^53 intact);
   // JSON.stringify(undefined) is undefined: a missing result reads `null` in the payload.
-  const json = result === undefined ? 'null' : (JSON.stringify(result) ?? 'null');
+  const json = event.result_json ?? (event.result === undefined ? 'null' : (JSON.stringify(event.result) ?? 'null'));
   // A string's UTF-8 length is at least its UTF-16 length, so most small results skip the count.
   const fits = json.length * 3 <= MAX_RESULT_BYTES || Buffer.byteLength(json, 'utf8') <= MAX_RESULT_BYTES;
   return { json, fits };

@@ -9,7 +9,7 @@ import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { AttemptLogWriter } from '../attempts/index.js';
 import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import type { AttemptOutcome, DeliveryPipeline } from '../delivery/index.js';
-import { firedEvents, validateEvent } from '../events/index.js';
+import { firedEvents, validateEvent, validatePublishedEvent } from '../events/index.js';
 import type { Match, Matcher } from '../matching/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -18,7 +18,7 @@ import type { DeadLetterStore } from '../dead-letters/index.js';
 import { PLACEHOLDER_GRACE_MS, concludeDetached } from './detached.js';
 import { type DeliveriesJobData, type DeliveryJobData, deliveryIdOf, deliveryJobOptions } from './jobs.js';
 import { settleAndRecord } from './settle.js';
-import { isUnreadable, unreadableReason } from './worker.js';
+import { isUnreadable, rawDataOf, unreadableReason } from './worker.js';
 
 export interface EventProcessorDeps {
   readonly matcher: Matcher;
@@ -68,7 +68,15 @@ export function createEventProcessor(deps: EventProcessorDeps): (job: Job) => Pr
   return async (job) => {
     const jobId = job.id ?? job.name;
     if (isUnreadable(job.data)) reject(jobId, unreadableReason(job.data));
-    const checked = validateEvent(job.data, { maxBytes });
+    // The data as the producer wrote it: its result is delivered as that exact text.
+    const raw = rawDataOf(job);
+    const checked =
+      raw === undefined
+        ? validateEvent(job.data, { maxBytes })
+        : await validatePublishedEvent(raw, job.data, {
+            maxBytes,
+            readBytes: () => redis.hgetBuffer(`${job.queueQualifiedName}:${job.id}`, 'data'),
+          });
     if (!checked.ok) return reject(jobId, checked.error);
     const event = checked.event;
     const matches = await matcher.match(event, firedEvents(event));

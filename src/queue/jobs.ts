@@ -5,7 +5,7 @@
 import { hash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { type RequestEvent, validateEvent } from '../events/index.js';
+import { type RequestEvent, checkResultText, validateEvent } from '../events/index.js';
 import { retryJobOptions } from '../retry/index.js';
 import { LIFECYCLE_STAGES, OBJECT_TYPES, type WebhookEvent } from '../registry/model.js';
 
@@ -65,9 +65,18 @@ export function readDeliveriesJob(data: unknown): { ok: true; data: DeliveriesJo
     return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ') };
   }
   if (parsed.data.kind === 'test') return { ok: true, data: parsed.data };
-  const event = validateEvent(parsed.data.event);
+  // An event read from the events queue carries its result as the producer's JSON text (result_json),
+  // which the schema does not know: checked on its own, then put back.
+  const carried = parsed.data.event;
+  const fields = typeof carried === 'object' && carried !== null ? (carried as Record<string, unknown>) : undefined;
+  const resultJson = fields?.['result_json'];
+  const event = validateEvent(resultJson === undefined ? carried : { ...fields, result_json: undefined });
   if (!event.ok) return { ok: false, error: `event: ${event.error}` };
-  return { ok: true, data: { ...parsed.data, event: event.event } };
+  if (resultJson === undefined) return { ok: true, data: { ...parsed.data, event: event.event } };
+  const problem = checkResultText(resultJson);
+  if (problem !== undefined) return { ok: false, error: `event: ${problem}` };
+  const { result: _parsed, ...valid } = event.event;
+  return { ok: true, data: { ...parsed.data, event: { ...valid, result_json: resultJson as string } } };
 }
 
 /**

@@ -14,6 +14,16 @@ import { type Job, type JobJson, type KeepJobs, type Processor, Worker, type Wor
 export const UNREADABLE_DATA = Object.freeze({ hookpostUnreadable: 'data is not JSON' });
 const UNREADABLE_JSON = JSON.stringify(UNREADABLE_DATA);
 
+const rawData = new WeakMap<Job, string>();
+
+/**
+ * The job's data exactly as stored (the JSON text BullMQ parsed into `job.data`), for jobs that a
+ * {@link GuardedWorker} created; undefined for others and for stand-ins.
+ */
+export function rawDataOf(job: Job): string | undefined {
+  return rawData.get(job);
+}
+
 /** True for the stand-in data of a job whose data is not JSON or too large. */
 export function isUnreadable(data: unknown): boolean {
   return typeof data === 'object' && data !== null && 'hookpostUnreadable' in data;
@@ -70,6 +80,7 @@ export class GuardedWorker<D = unknown> extends Worker<D> {
     } else {
       try {
         job = super.createJob(data, jobId);
+        if (typeof data.data === 'string') rawData.set(job, data.data);
       } catch {
         job = super.createJob({ ...data, data: UNREADABLE_JSON }, jobId);
       }

@@ -1,6 +1,8 @@
 /**
- * The parts of RFC 8941 (Structured Field Values for HTTP) that HTTP Message Signatures need:
- * Dictionary parsing (§4.2.2) with Items, Inner Lists and Parameters, and their serialization (§4.1).
+ * RFC 8941 (Structured Field Values for HTTP), as HTTP Message Signatures need it: parsing (§4.2)
+ * and serialization (§4.1) of Lists, Dictionaries and Items with Inner Lists and Parameters, and the
+ * bare item types Integer, Decimal, String, Token, Byte Sequence and Boolean (not RFC 9651's Date and
+ * Display String). The HTTPWG structured-field-tests corpus runs against it in the unit suite.
  * Pure and runtime-neutral: the receiver-side verifier imports it.
  *
  * Deliberately stricter than §4.2 in one way: a repeated dictionary key or parameter key is reported
@@ -80,13 +82,71 @@ export function parseDictionary(input: string): Array<[string, DictionaryMember]
   return members;
 }
 
+/**
+ * Parses an RFC 8941 List (§4.2.1) of Items and Inner Lists.
+ * @throws StructuredFieldError on invalid input
+ */
+export function parseList(input: string): DictionaryMember[] {
+  const parser = new Parser(input);
+  const members: DictionaryMember[] = [];
+  parser.skipSpaces();
+  while (!parser.atEnd()) {
+    members.push(parser.parseItemOrInnerList());
+    parser.skipOptionalWhitespace();
+    if (parser.atEnd()) break;
+    parser.expect(',');
+    parser.skipOptionalWhitespace();
+    if (parser.atEnd()) throw new StructuredFieldError('trailing comma in list');
+  }
+  return members;
+}
+
+/**
+ * Parses an RFC 8941 Item (§4.2.3), with surrounding spaces allowed (§4.2).
+ * @throws StructuredFieldError on invalid input
+ */
+export function parseItem(input: string): Item {
+  const parser = new Parser(input);
+  parser.skipSpaces();
+  const item = parser.parseItem();
+  parser.skipSpaces();
+  if (!parser.atEnd()) throw parser.fail('unexpected character after the item');
+  return item;
+}
+
+/** Serializes a Dictionary (RFC 8941 §4.1.2); a member whose value is a `true` boolean is written as its key. */
+export function serializeDictionary(members: ReadonlyArray<readonly [string, DictionaryMember]>): string {
+  return members
+    .map(([key, member]) => {
+      const name = serializeKey(key);
+      if (member.kind === 'item' && member.value.type === 'boolean' && member.value.value) {
+        return name + serializeParameters(member.params);
+      }
+      return `${name}=${serializeMember(member)}`;
+    })
+    .join(', ');
+}
+
+/** Serializes a List (RFC 8941 §4.1.1). */
+export function serializeList(members: readonly DictionaryMember[]): string {
+  return members.map(serializeMember).join(', ');
+}
+
+/** Serializes an Item with its parameters (RFC 8941 §4.1.3). */
+export function serializeItem(item: Item): string {
+  return serializeBareItem(item.value) + serializeParameters(item.params);
+}
+
+function serializeMember(member: DictionaryMember): string {
+  return member.kind === 'inner-list' ? serializeInnerList(member) : serializeItem(member);
+}
+
 /** Serializes an Inner List with its parameters (RFC 8941 §4.1.1.1). */
 export function serializeInnerList(list: InnerList): string {
   let out = '(';
   for (let i = 0; i < list.items.length; i++) {
     if (i > 0) out += ' ';
-    const item = list.items[i]!;
-    out += serializeBareItem(item.value) + serializeParameters(item.params);
+    out += serializeItem(list.items[i]!);
   }
   return `${out})${serializeParameters(list.params)}`;
 }
@@ -143,13 +203,52 @@ export function isKey(key: string): boolean {
   return /^[a-z*][a-z0-9_\-.*]*$/.test(key);
 }
 
+/**
+ * RFC 8941 §4.1.5: at most three fractional digits, rounded to the nearest and to the even digit
+ * when exactly halfway (`0.0025` → `0.002`, `0.0035` → `0.004`), at most 12 integer digits. "Exactly
+ * halfway" is judged on the shortest decimal that reads back as the same double (what `String()`
+ * writes), the number the caller wrote: `0.0025` is halfway although its double is a hair above.
+ */
 function serializeDecimal(value: number): string {
-  const rounded = Math.round(value * 1000) / 1000;
-  if (!Number.isFinite(rounded) || Math.abs(Math.trunc(rounded)) > 999_999_999_999) {
-    throw new StructuredFieldError(`decimal out of range: ${value}`);
+  if (!Number.isFinite(value)) throw new StructuredFieldError(`decimal out of range: ${value}`);
+  const { integer, fraction } = decimalDigits(Math.abs(value));
+  let whole = BigInt(integer);
+  let kept = fraction.slice(0, 3).padEnd(3, '0');
+  const rest = fraction.slice(3);
+  const halfOrMore = rest !== '' && rest[0]! >= '5';
+  const moreThanHalf = halfOrMore && (rest[0]! > '5' || /[1-9]/.test(rest.slice(1)));
+  const odd = (Number(kept[2]) & 1) === 1;
+  if (moreThanHalf || (halfOrMore && odd)) {
+    const up = BigInt(kept) + 1n;
+    if (up === 1000n) {
+      whole += 1n;
+      kept = '000';
+    } else kept = String(up).padStart(3, '0');
   }
-  const text = String(rounded);
-  return text.includes('.') ? text : `${text}.0`;
+  const integerText = whole.toString();
+  if (integerText.length > 12) throw new StructuredFieldError(`decimal out of range: ${value}`);
+  const fractionText = kept.replace(/0+$/, '') || '0';
+  const negative = value < 0 && (whole !== 0n || fractionText !== '0');
+  return `${negative ? '-' : ''}${integerText}.${fractionText}`;
+}
+
+/** The integer and fraction digits of a finite non-negative double's shortest decimal form. */
+function decimalDigits(value: number): { integer: string; fraction: string } {
+  const text = String(value);
+  const e = text.indexOf('e');
+  if (e < 0) {
+    const dot = text.indexOf('.');
+    return dot < 0 ? { integer: text, fraction: '' } : { integer: text.slice(0, dot), fraction: text.slice(dot + 1) };
+  }
+  // Exponent form (below 1e-6 or from 1e21): shift the point of the mantissa's digits.
+  const mantissa = text.slice(0, e);
+  const exponent = Number(text.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const digits = mantissa.replace('.', '');
+  const point = (dot < 0 ? mantissa.length : dot) + exponent;
+  if (point <= 0) return { integer: '0', fraction: '0'.repeat(-point) + digits };
+  if (point >= digits.length) return { integer: digits + '0'.repeat(point - digits.length), fraction: '' };
+  return { integer: digits.slice(0, point), fraction: digits.slice(point) };
 }
 
 const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -254,11 +353,11 @@ class Parser {
     if (fraction === undefined) {
       if (integerPart.length > 15) throw this.fail('integer too long');
       this.pos += text.length;
-      return { type: 'integer', value: Number(text) };
+      return { type: 'integer', value: Number(text) + 0 }; // + 0: "-0" reads as 0
     }
     if (integerPart.length > 12 || fraction.length > 3) throw this.fail('decimal too long');
     this.pos += text.length;
-    return { type: 'decimal', value: Number(text) };
+    return { type: 'decimal', value: Number(text) + 0 };
   }
 
   private parseString(): BareItem {
@@ -304,7 +403,7 @@ class Parser {
     return { type: 'boolean', value: digit === '1' };
   }
 
-  private fail(message: string): StructuredFieldError {
+  fail(message: string): StructuredFieldError {
     return new StructuredFieldError(`${message} at offset ${this.pos}`);
   }
 }

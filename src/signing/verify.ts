@@ -123,9 +123,13 @@ class Rejection {
  * result, not an exception: `{ ok: false, reason, message }`. Only verify the body after `ok: true`.
  *
  * @throws TypeError when `options.publicKey` or an entry of `options.publicKeys` is not an Ed25519
- *   public key, or no key is given (configuration errors)
+ *   public key, no key is given, `maxAgeSeconds` or `maxFutureSeconds` is not a finite number ≥ 0, or
+ *   `now()` does not return a finite number (configuration errors: a NaN would silently skip the
+ *   time checks)
  */
 export async function verify(request: VerifyRequest, options: VerifyOptions): Promise<VerifyResult> {
+  checkSecondsOption('maxAgeSeconds', options.maxAgeSeconds);
+  checkSecondsOption('maxFutureSeconds', options.maxFutureSeconds);
   const keys = await resolvePublicKeys(options);
   try {
     return await check(request, options, keys);
@@ -174,7 +178,7 @@ async function check(request: VerifyRequest, options: VerifyOptions, keys: reado
   }
 
   const params = signatureParams(input);
-  const nowMs = (options.now ?? Date.now)();
+  const nowMs = readClock(options.now);
   const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
   const maxFutureSeconds = options.maxFutureSeconds ?? DEFAULT_MAX_FUTURE_SECONDS;
   if (params.created === undefined) throw new Rejection('created_missing', 'the signature has no "created" parameter');
@@ -390,6 +394,30 @@ async function resolvePublicKey(source: VerifyPublicKey): Promise<ResolvedKey> {
   return resolved;
 }
 
+/**
+ * A time-window option must be a finite number of seconds, 0 or more: every comparison with NaN is
+ * false, so a NaN (say, `Number(process.env.MAX_AGE)` of an unset variable) would accept any time.
+ */
+function checkSecondsOption(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name} must be a finite number of seconds, 0 or more (got ${describeOption(value)})`);
+  }
+}
+
+/** `now()` (default `Date.now`), which must give finite milliseconds for the same reason. */
+function readClock(now: (() => number) | undefined): number {
+  const ms = (now ?? Date.now)();
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new TypeError(`now() must return finite milliseconds since the epoch (got ${describeOption(ms)})`);
+  }
+  return ms;
+}
+
+function describeOption(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
 function toHex(bytes: Uint8Array): string {
   let hex = '';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
@@ -473,13 +501,15 @@ type HmacKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
  * `webhook-timestamp` is within `toleranceSeconds` of `now`. A rejected request is a result, not an
  * exception. Only trust the body after `ok: true`; deduplicate on `id`.
  *
- * @throws TypeError when no secret is given, a secret is empty, or a `whsec_` secret is not padded
- *   standard base64 (configuration errors)
+ * @throws TypeError when no secret is given, a secret is empty, a `whsec_` secret is not padded
+ *   standard base64, `toleranceSeconds` is not a finite number ≥ 0, or `now()` does not return a
+ *   finite number (configuration errors: a NaN would silently skip the timestamp check)
  */
 export async function verifyStandardWebhook(
   request: StandardWebhookRequest,
   options: StandardWebhookVerifyOptions,
 ): Promise<StandardWebhookResult> {
+  checkSecondsOption('toleranceSeconds', options.toleranceSeconds);
   const keys = await importHmacKeys(options.secrets ?? (options.secret === undefined ? [] : [options.secret]));
   let headers: Map<string, string>;
   try {
@@ -505,7 +535,7 @@ export async function verifyStandardWebhook(
   }
   const timestamp = Number(timestampHeader);
   // Whole seconds, as the reference library counts them.
-  const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
+  const nowSeconds = Math.floor(readClock(options.now) / 1000);
   const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (timestamp < nowSeconds - toleranceSeconds) {
     return { ok: false, reason: 'timestamp_too_old', message: `webhook-timestamp is more than ${toleranceSeconds} s old` };

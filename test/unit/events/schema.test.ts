@@ -103,10 +103,14 @@ describe('validateEvent', () => {
     expect(validateEvent(JSON.parse(json), { maxBytes: bytes - 1 }).ok).toBe(false);
   });
 
-  it('rejects data that is not JSON', () => {
+  it('rejects data that is not JSON, naming where', () => {
     const cyclic: Record<string, unknown> = { ...valid };
     cyclic.self = cyclic;
-    expect(validateEvent(cyclic)).toEqual({ ok: false, error: 'event: is not JSON (cannot be serialized)' });
+    expect(validateEvent(cyclic)).toEqual({ ok: false, error: 'self: is not JSON (it contains itself)' });
+    expect(validateEvent({ ...valid, result: { count: 2n ** 63n - 1n } })).toEqual({
+      ok: false,
+      error: 'result.count: is a BigInt, which JSON cannot hold (send its digits as a string)',
+    });
   });
 });
 

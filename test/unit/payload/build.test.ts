@@ -92,6 +92,17 @@ describe('buildPayload', () => {
     expect(Object.keys(payload).slice(-2)).toEqual(['result_truncated', 'text']);
   });
 
+  it("splices the producer's result text (result_json) in as is: digits beyond 2^53, spacing, 1E400", () => {
+    const text = '{"id": 9223372036854775807, "f": 1E400, "e": "caf\\u00e9"}';
+    const { body } = buildPayload(deployment({ result: undefined, result_json: text }), 'deployment_request_completed', true);
+    expect(body.toString('utf8')).toContain(`,"result":${text},"text":`);
+    // Over 16 kB of that text (as published, in UTF-8 bytes) is left out like any result.
+    const big = `"${'é'.repeat(8_192)}"`;
+    const omitted = buildPayload(deployment({ result: undefined, result_json: big }), 'deployment_request_completed', true);
+    expect(omitted.resultOmitted).toBe(true);
+    expect(parse(omitted.body).result_truncated).toBe(true);
+  });
+
   it('escapes names that need it and produces valid UTF-8 JSON', () => {
     const event = deployment({ object_name: 'dép "quoted"', project: 'p\\n', result: { t: '✓\u2028' } });
     const payload = parse(buildPayload(event, 'deployment_request_completed', true).body);

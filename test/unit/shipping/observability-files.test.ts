@@ -156,6 +156,14 @@ describe('Prometheus alert rules', () => {
     for (const job of jobs) expect(serviceLabels.some((s) => s.includes(`hookpost-job: ${job}`)), job).toBe(true);
   });
 
+  it('each have a promtool unit test in which they fire', () => {
+    const unitTests = parseYaml(readRepoFile('config/prometheus/alerts.test.yml')) as {
+      tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+    };
+    const firing = new Set(unitTests.tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
+    for (const rule of rules) expect(firing.has(rule.alert ?? ''), rule.alert).toBe(true);
+  });
+
   const promtool = findTool('promtool', ['--version'], 'prometheus');
   it.skipIf(promtool.skip)('pass promtool check rules and the promtool unit tests (needs promtool)', () => {
     promtool.require();
@@ -163,6 +171,61 @@ describe('Prometheus alert rules', () => {
     expect(check.status, check.stdout + check.stderr).toBe(0);
     const test = spawnSync('promtool', ['test', 'rules', join(REPO_ROOT, 'config/prometheus/alerts.test.yml')], { encoding: 'utf8' });
     expect(test.status, test.stdout + test.stderr).toBe(0);
+  });
+
+  it.skipIf(promtool.skip)('a lone invalid event fires HookpostInvalidEvents, with the series a fresh registry really exports (needs promtool)', async () => {
+    promtool.require();
+    // Scrape a fresh registry, count one invalid event, scrape again: promtool gets those two values as
+    // the series Prometheus would have stored (absent, `_`, when the first scrape lacked the series).
+    const registry = new Registry();
+    const metrics = createMetrics(registry, { defaultMetrics: false });
+    const SERIES = 'hookpost_events_consumed_total{outcome="invalid"}';
+    const scrape = async () => (await registry.metrics()).split('\n').find((line) => line.startsWith(`${SERIES} `))?.split(' ')[1] ?? '_';
+    const before = await scrape();
+    metrics.eventsConsumed.inc({ outcome: 'invalid' });
+    const after = await scrape();
+    expect(after).toBe('1');
+    const dir = mkdtempSync(join(tmpdir(), 'hookpost-lone-event-'));
+    try {
+      const testFile = join(dir, 'lone-event.test.yml');
+      writeFileSync(
+        testFile,
+        JSON.stringify({
+          rule_files: [join(REPO_ROOT, ALERTS_FILE)],
+          evaluation_interval: '1m',
+          tests: [
+            {
+              interval: '1m',
+              input_series: [
+                { series: 'hookpost_events_consumed_total{job="hookpost-worker",instance="w1",outcome="invalid"}', values: `${before}x5 ${after}x20` },
+              ],
+              alert_rule_test: [
+                {
+                  eval_time: '10m',
+                  alertname: 'HookpostInvalidEvents',
+                  exp_alerts: [
+                    {
+                      exp_labels: { severity: 'info', service: 'hookpost' },
+                      exp_annotations: {
+                        summary: 'Producers push invalid events',
+                        description:
+                          "1 events failed validation in 15 minutes (namespace ); they are in the events queue's failed set and were not delivered.",
+                        runbook:
+                          'Read the validation error of a failed job in the events queue (failed set) and fix the producer; the event JSON Schema is config/event.schema.json.',
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const test = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
+      expect(test.status, `first scrape: ${before}\n${test.stdout}${test.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(promtool.skip)('the dashboard queries are valid PromQL (promtool parses them as recording rules; needs promtool)', () => {

@@ -226,6 +226,25 @@ describe('verifyStandardWebhook', () => {
     expect(await at(signedAt + 3_600, 7_200)).toMatchObject({ ok: true });
   });
 
+  it('throws on a toleranceSeconds that is not a finite number of seconds ≥ 0, or a clock giving NaN (they would skip the timestamp check)', async () => {
+    const signedAt = 1_767_225_600;
+    const { headers, body } = signNow([NEW_SECRET], BODY, signedAt);
+    // A timestamp a year old: any time check at all refuses it.
+    const now = clockAt(signedAt + 365 * 86_400);
+    for (const toleranceSeconds of [Number.NaN, Number.POSITIVE_INFINITY, -1, '300' as unknown as number]) {
+      await expect(verifyStandardWebhook({ headers, body }, { secret: NEW_SECRET, now, toleranceSeconds })).rejects.toThrow(
+        /^toleranceSeconds must be a finite number of seconds, 0 or more \(got (NaN|Infinity|-1|"300")\)$/,
+      );
+    }
+    await expect(verifyStandardWebhook({ headers, body }, { secret: NEW_SECRET, now: () => Number.NaN })).rejects.toThrow(
+      /^now\(\) must return finite milliseconds since the epoch \(got NaN\)$/,
+    );
+    expect(await verifyStandardWebhook({ headers, body }, { secret: NEW_SECRET, now, toleranceSeconds: 0 })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_too_old',
+    });
+  });
+
   it('reads headers in any casing, from a plain object, a Fetch Headers and Node IncomingHttpHeaders', async () => {
     const { headers, body } = signNow([NEW_SECRET]);
     const shouting: Record<string, string> = {

@@ -5,6 +5,7 @@ import {
   StructuredFieldError,
   parseDictionary,
   serializeInnerList,
+  serializeItem,
 } from '../../../src/signing/structured-fields.js';
 
 describe('parseDictionary (RFC 8941 §4.2.2)', () => {
@@ -50,6 +51,34 @@ describe('parseDictionary (RFC 8941 §4.2.2)', () => {
 
   it('accepts an empty field as an empty dictionary', () => {
     expect(parseDictionary('')).toEqual([]);
+  });
+});
+
+describe('serializeItem decimals (RFC 8941 §4.1.5: three digits, half to even)', () => {
+  const decimal = (value: number) => serializeItem({ kind: 'item', value: { type: 'decimal', value }, params: [] });
+
+  it.each([
+    [0.0025, '0.002'],
+    [0.0035, '0.004'],
+    [-0.0025, '-0.002'],
+    [-0.0015, '-0.002'],
+    [2.0005, '2.0'],
+    [0.0015000001, '0.002'],
+    [0.0005, '0.0'],
+    [-0.0005, '0.0'],
+    [1e-7, '0.0'],
+    [0.1 + 0.2, '0.3'],
+    [9.9995, '10.0'],
+    [123456789012.9995, '123456789013.0'],
+    [999999999999.999, '999999999999.999'],
+    [-0, '0.0'],
+    [1.5, '1.5'],
+  ])('%d → %s', (value, text) => {
+    expect(decimal(value)).toBe(text);
+  });
+
+  it.each([999999999999.9995, 1e21, Number.NaN, Number.POSITIVE_INFINITY])('refuses %d (over 12 integer digits or not finite)', (value) => {
+    expect(() => decimal(value)).toThrow(StructuredFieldError);
   });
 });
 

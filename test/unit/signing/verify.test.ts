@@ -108,6 +108,24 @@ describe('verify: round trip with the signer', () => {
     });
   });
 
+  it('throws on maxAgeSeconds / maxFutureSeconds that are not finite numbers of seconds ≥ 0, or a clock giving NaN (they would skip the time checks)', async () => {
+    const request = signedRequest();
+    const aYearLater = clockAt(CREATED + 365 * 86_400);
+    for (const name of ['maxAgeSeconds', 'maxFutureSeconds'] as const) {
+      for (const value of [Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -5, '60' as unknown as number]) {
+        await expect(verify(request, { ...options, now: aYearLater, [name]: value })).rejects.toThrow(
+          new RegExp(`^${name} must be a finite number of seconds, 0 or more \\(got (NaN|-?Infinity|-5|"60")\\)$`),
+        );
+      }
+    }
+    await expect(verify(request, { ...options, now: () => Number.NaN })).rejects.toThrow(
+      /^now\(\) must return finite milliseconds since the epoch \(got NaN\)$/,
+    );
+    // 0 is a valid (strict) window.
+    expect(await verify(request, { ...options, now: clockAt(CREATED), maxAgeSeconds: 0, maxFutureSeconds: 0 })).toMatchObject({ ok: true });
+    expect(await verify(request, { ...options, now: aYearLater, maxAgeSeconds: 0 })).toMatchObject({ ok: false, reason: 'created_too_old' });
+  });
+
   it('rejects a created more than 5 s in the future and accepts 5 s', async () => {
     const request = signedRequest();
     expect(await verify(request, { ...options, now: clockAt(CREATED - 6) })).toMatchObject({

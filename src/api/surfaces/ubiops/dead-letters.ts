@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { DeadLetter } from '../../../dead-letters/index.js';
 import { ErrorCode, HookpostError } from '../../../errors.js';
+import { publishedEvent } from '../../../events/index.js';
 import { type OpenApiPaths, errorResponses } from '../../openapi.js';
 import { parseOrThrow } from '../../primitives.js';
 import type { RouteModule } from '../../route-contract.js';
@@ -30,7 +31,7 @@ function view(letter: DeadLetter) {
     error_code: letter.errorCode,
     error_message: letter.errorMessage,
     failed_at: letter.failedAt,
-    request_event: letter.event,
+    request_event: publishedEvent(letter.event),
   };
 }
 
