@@ -23,6 +23,8 @@ export interface EmbeddedRedis {
   readonly dir: string;
   /** Stops the server (SIGTERM: Redis flushes the AOF first), waiting up to `timeoutMs`. */
   close(timeoutMs?: number): Promise<void>;
+  /** Sends it SIGTERM without waiting (hookpost exits at once): it still flushes its AOF and exits. */
+  abandon(): void;
 }
 
 /** The folder of the embedded Redis under the local data folder. */
@@ -186,6 +188,9 @@ export async function startEmbeddedRedis(options: { readonly dataDir: string; re
       const timer = setTimeout(() => child.kill('SIGKILL'), closeTimeoutMs);
       await exited(child);
       clearTimeout(timer);
+    },
+    abandon() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     },
   };
 }

@@ -127,7 +127,7 @@ async function prepareLocalRedis(config: Config, components: Closable[]): Promis
   }
   try {
     const embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
-    components.push({ name: 'redis', close: () => embedded.close() });
+    components.push({ name: 'redis', close: () => embedded.close(), abandon: () => embedded.abandon() });
     return { config: Object.freeze({ ...config, redisUrl: embedded.url, redis: parseRedisUrl(embedded.url) }), redis: { embedded: true, dir: embedded.dir } };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

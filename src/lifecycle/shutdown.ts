@@ -7,6 +7,11 @@ import type { Logger } from '../observability/logger.js';
 export interface Closable {
   readonly name: string;
   close(): Promise<void>;
+  /**
+   * Called synchronously when the process exits without closing (a second signal, or the timeout):
+   * for what must not outlive it, such as local mode's embedded redis-server.
+   */
+  abandon?(): void;
 }
 
 export interface ShutdownOptions {
@@ -14,6 +19,12 @@ export interface ShutdownOptions {
   readonly logger: Logger;
   /** Default: process.exit. */
   readonly exit?: (code: number) => void;
+  /**
+   * A repeat of the first signal within this many milliseconds is the same request, not a second
+   * one (default 2,000). A terminal's Ctrl-C reaches every process of the foreground group: under
+   * `npm start`, node gets SIGINT from the terminal and again from npm, which forwards it.
+   */
+  readonly repeatWindowMs?: number;
 }
 
 /** Closes `components` (reverse order); resolves false when the timeout passed first. */
@@ -37,21 +48,42 @@ export async function closeAll(components: readonly Closable[], timeoutMs: numbe
   return closed;
 }
 
-/** Installs the SIGTERM/SIGINT handler; a second signal exits at once. */
+/**
+ * Installs the SIGTERM/SIGINT handler. A second signal exits at once (1), after abandoning what has
+ * an `abandon`; the same signal again within `repeatWindowMs` of the first counts as the first.
+ */
 export function handleShutdown(components: readonly Closable[], options: ShutdownOptions): void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  let stopping = false;
+  const repeatWindowMs = options.repeatWindowMs ?? 2_000;
+  const abandonAll = () => {
+    for (const c of [...components].reverse()) {
+      try {
+        c.abandon?.();
+      } catch {
+        // exiting anyway
+      }
+    }
+  };
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (first) {
+      if (signal === first.signal && Date.now() - first.at < repeatWindowMs) {
+        options.logger.debug({ signal }, 'same signal again (forwarded by a parent such as npm): already shutting down');
+        return;
+      }
       options.logger.warn({ signal }, 'second signal: exiting now');
+      abandonAll();
+      options.logger.flush?.();
       exit(1);
       return;
     }
-    stopping = true;
+    first = { signal, at: Date.now() };
     options.logger.info({ signal, timeoutMs: options.timeoutMs }, 'shutting down: finishing in-flight work');
     void closeAll(components, options.timeoutMs, options.logger).then((closed) => {
-      if (!closed) options.logger.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out');
-      else options.logger.info('shutdown complete');
+      if (!closed) {
+        options.logger.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out');
+        abandonAll();
+      } else options.logger.info('shutdown complete');
       options.logger.flush?.();
       exit(closed ? 0 : 1);
     });

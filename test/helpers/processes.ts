@@ -68,26 +68,35 @@ export function writeEncryptionKey(): string {
  * Spawns a built entrypoint. The api and worker roles get a fresh HOOKPOST_ENCRYPTION_KEY_FILE
  * unless `env` sets the variable (to a path, or to '' to leave it unset).
  */
-export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string, string>): ChildWorker {
+export function spawnWorker(role: 'worker' | 'api' | 'local', env: Record<string, string>, options: SpawnOptions = {}): ChildWorker {
   const script = join(root, 'dist', 'workers', `${role}.js`);
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   const withKey = role === 'local' || 'HOOKPOST_ENCRYPTION_KEY_FILE' in env ? env : { ...env, HOOKPOST_ENCRYPTION_KEY_FILE: writeEncryptionKey() };
-  return spawnChild(process.execPath, [script], withKey);
+  return spawnChild(process.execPath, [script], withKey, options);
 }
 
 /**
  * `npm start` exactly as a user runs it, minus the `prestart` build (`--ignore-scripts` skips pre/post
  * scripts only; `npm test` has built already): npm, the start script's shell, then node.
  */
-export function spawnNpmStart(env: Record<string, string>): ChildWorker {
+export function spawnNpmStart(env: Record<string, string>, options: SpawnOptions = {}): ChildWorker {
   if (!existsSync(join(root, 'dist', 'workers', 'local.js'))) throw new Error('dist/workers/local.js is missing: run npm run build first');
-  return spawnChild('npm', ['start', '--ignore-scripts', '--silent'], env);
+  return spawnChild('npm', ['start', '--ignore-scripts', '--silent'], env, options);
+}
+
+export interface SpawnOptions {
+  /**
+   * Its own process group (pgid = its pid), as a terminal's foreground job: `process.kill(-pid,
+   * 'SIGINT')` then does what Ctrl-C does, signalling every process of the group at once.
+   */
+  readonly detached?: boolean;
 }
 
 /** Runs `command` in the repository root with `env` (plus PATH unless given) and records its output. */
-export function spawnChild(command: string, args: readonly string[], env: Record<string, string>): ChildWorker {
+export function spawnChild(command: string, args: readonly string[], env: Record<string, string>, options: SpawnOptions = {}): ChildWorker {
   const proc = spawn(command, args, {
     cwd: root,
+    detached: options.detached === true,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

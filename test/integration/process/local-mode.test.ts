@@ -4,12 +4,13 @@
  * install commands when there is no redis-server, says NOAUTH/WRONGPASS plainly without ever printing
  * a password, and names the variable to change when a port is taken.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { LOCAL_DEV_TOKEN } from '../../../config/index.js';
+import { eventually } from '../../helpers/engine.js';
 import { freePort, startRedisServer } from '../../helpers/index.js';
 import { type ChildWorker, spawnNpmStart, spawnWorker, writeSigningKey } from '../../helpers/processes.js';
 
@@ -92,6 +93,38 @@ describe('local mode', () => {
     again.proc.kill('SIGINT');
     expect(await again.exited).toBe(0);
     expect(alive(secondRedisPid)).toBe(false);
+  }, 60_000);
+
+  // A terminal's Ctrl-C signals the whole foreground process group: npm, and node beside it, which
+  // then gets a second SIGINT that npm forwards. Both must count as one request to stop.
+  it.each([
+    ['npm start', 'SIGINT'],
+    ['npm start', 'SIGTERM'],
+    ['node dist/workers/local.js', 'SIGINT'],
+  ] as const)('%s: %s to its process group (Ctrl-C) drains, stops the embedded Redis, exit 0', async (how, signal) => {
+    const dataDir = dataDirWithEmbeddedRedis(await freePort());
+    const env = { HOOKPOST_DATA_DIR: dataDir, HOOKPOST_API_PORT: String(await freePort()) };
+    const proc = track(how === 'npm start' ? spawnNpmStart(env, { detached: true }) : spawnWorker('local', env, { detached: true }));
+    cleanups.push(() => {
+      try {
+        process.kill(-(proc.proc.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    await bannerSeen(proc);
+    const nodePid = proc.logs.find((l) => l.msg === 'engine started')?.pid as number;
+    const redisPid = Number(readFileSync(join(dataDir, 'redis', 'redis.pid'), 'utf8'));
+    expect(alive(redisPid)).toBe(true);
+
+    process.kill(-(proc.proc.pid as number), signal);
+    expect(await proc.exited).toBe(0);
+    await eventually(() => !alive(nodePid) && !alive(redisPid), 20_000, 'node and the embedded redis-server to be gone');
+    expect(proc.logs.some((l) => l.msg === 'shutdown complete')).toBe(true);
+    expect(proc.logs.some((l) => l.msg === 'second signal: exiting now')).toBe(false);
+    expect(proc.stderr()).toBe('');
+    // Its data is kept: the append-only file is still there.
+    expect(readdirSync(join(dataDir, 'redis')).some((f) => f.startsWith('appendonly'))).toBe(true);
   }, 60_000);
 
   it('without a redis-server on PATH it names the install command per platform', async () => {
