@@ -2,16 +2,17 @@
 /** Entrypoint of the `hookpost` command (package.json `bin`): wires the process to runCli. */
 import { runCli } from './commands.js';
 
-let stop: () => void = () => {};
-const stopped = new Promise<void>((resolve) => {
+let stop: (signal: string) => void = () => {};
+const stopped = new Promise<string | undefined>((resolve) => {
   stop = resolve;
 });
-// The first Ctrl-C ends `tail` (and waits) cleanly; a second one exits at once.
+// The first Ctrl-C or SIGTERM ends `tail` cleanly and any other command at once; a second one
+// exits whatever is still running.
 let interrupts = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (++interrupts > 1) process.exit(130);
-    stop();
+    if (++interrupts > 1) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    stop(signal);
   });
 }
 

@@ -37,6 +37,37 @@ export function hasEmbeddedRedis(dataDir: string): boolean {
   return existsSync(join(embeddedRedisDir(dataDir), 'port'));
 }
 
+/** A Redis URL and why it was chosen, in words for the user (`from HOOKPOST_REDIS_URL`, ...). */
+export interface ChosenRedis {
+  readonly url: string;
+  readonly why: string;
+}
+
+/** The data folder of local mode as its clients see it: HOOKPOST_DATA_DIR, else `.hookpost`. */
+const dataDirOf = (env: Readonly<Record<string, string | undefined>>) => env['HOOKPOST_DATA_DIR']?.trim() || '.hookpost';
+
+/**
+ * The Redis that clients of local mode (`hookpost publish`, the demo, examples/publish.mjs) use,
+ * in local mode's own order: HOOKPOST_REDIS_URL; else the embedded Redis whose port `npm start`
+ * recorded in HOOKPOST_DATA_DIR/redis/port; else redis://127.0.0.1:6379. No network access.
+ */
+export function clientRedis(env: Readonly<Record<string, string | undefined>>): ChosenRedis {
+  const configured = env['HOOKPOST_REDIS_URL']?.trim();
+  if (configured) return { url: configured, why: 'from HOOKPOST_REDIS_URL' };
+  const portFile = join(embeddedRedisDir(dataDirOf(env)), 'port');
+  const port = readNumber(portFile);
+  if (port !== undefined) {
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      why: `the embedded Redis of \`npm start\`, port recorded in ${join(dataDirOf(env), 'redis', 'port')} (is \`npm start\` running? or set HOOKPOST_REDIS_URL)`,
+    };
+  }
+  return {
+    url: 'redis://127.0.0.1:6379',
+    why: `the default: HOOKPOST_REDIS_URL is unset and no embedded Redis is recorded in ${join(dataDirOf(env), 'redis')}`,
+  };
+}
+
 /**
  * Which Redis local mode uses: the configured URL when HOOKPOST_REDIS_URL is set; the embedded one when
  * its data already exists (so the registry does not change under the user when another Redis appears
