@@ -433,6 +433,17 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       problems.push('HOOKPOST_SIGNING_KEY_FILE: required (path of a PEM PKCS#8 Ed25519 private key; several separated by commas, the first signs)');
     }
   }
+  if (parsed.success && local) {
+    const host = parsed.data.HOOKPOST_API_HOST;
+    const tokensSet = parsed.data.HOOKPOST_API_TOKENS !== undefined || parsed.data.HOOKPOST_API_TOKENS_FILE !== undefined;
+    if (host !== undefined && !isLoopbackAddress(host) && !tokensSet) {
+      problems.push(
+        `HOOKPOST_API_HOST: ${quoted(host)} is reachable from other machines, and without HOOKPOST_API_TOKENS local mode ` +
+          `accepts the published token ${LOCAL_DEV_TOKEN} and sends to private and loopback addresses: ` +
+          'set HOOKPOST_API_TOKENS (or HOOKPOST_API_TOKENS_FILE) too, or leave HOOKPOST_API_HOST unset (127.0.0.1)',
+      );
+    }
+  }
   if (parsed.success) {
     const all = [...(parsed.data.HOOKPOST_API_TOKENS ?? []), ...(parsed.data.HOOKPOST_API_TOKENS_FILE ?? [])];
     if (all.some((t, i) => all.findIndex((o) => o.reveal() === t.reveal()) !== i)) {
@@ -481,6 +492,15 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     attemptLogMaxAgeMs: e.HOOKPOST_ATTEMPT_LOG_MAX_AGE,
     localMode: local,
   });
+}
+
+/**
+ * True when `host` (an interface to listen on) is reachable from this machine only: `localhost`,
+ * 127.0.0.0/8 or ::1. `0.0.0.0`, `::` and every other address are reachable from the network.
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const h = host.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** The configured tokens, or local mode's dev token (every project) when none is. */

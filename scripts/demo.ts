@@ -3,7 +3,8 @@
  * key prefix and port), a receiver that verifies every delivery with `hookpost/verify`, registers a
  * webhook through the API, publishes a few events, and prints each verified delivery.
  *
- * Env: HOOKPOST_REDIS_URL (default redis://127.0.0.1:6379).
+ * Redis, in local mode's order: HOOKPOST_REDIS_URL, else the embedded Redis of a running `npm start`
+ * (HOOKPOST_DATA_DIR/redis/port), else redis://127.0.0.1:6379.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LOCAL_DEV_TOKEN } from '../config/index.js';
 import { createProducer } from '../src/events/index.js';
-import { REDIS_INSTALL_HINT } from '../src/lifecycle/embedded-redis.js';
+import { REDIS_INSTALL_HINT, clientRedis } from '../src/lifecycle/embedded-redis.js';
 import { probeRedis } from '../src/lifecycle/redis-probe.js';
 import { verify } from '../src/signing/verify.js';
 
-const redisUrl = process.env.HOOKPOST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const { url: redisUrl, why: redisWhy } = clientRedis(process.env);
 const localScript = fileURLToPath(new URL('../workers/local.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
   const problem = await probeRedis(redisUrl);
   if (problem) {
     const fix = problem.kind === 'unreachable' ? `. Start one with \`redis-server --daemonize yes\` or ${REDIS_INSTALL_HINT}` : '';
-    process.stderr.write(`demo: ${problem.message}${fix}.\n`);
+    process.stderr.write(`demo: ${problem.message} (${redisWhy})${fix}.\n`);
     return 1;
   }
   const prefix = `demo-${randomBytes(4).toString('hex')}`;

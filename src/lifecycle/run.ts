@@ -4,7 +4,7 @@
  * shutdown handler. Startup problems end the process with one clear line on stderr.
  */
 import type { KeyObject } from 'node:crypto';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Config, LOCAL_DEV_TOKEN, loadConfig } from '../../config/index.js';
 import { buildApp, findUiDir } from '../api/index.js';
@@ -21,7 +21,7 @@ import {
   loadOrCreateLocalEncryptionKeys,
 } from '../registry/index.js';
 import { loadOrCreateLocalKey, loadSigningKeys } from '../signing/index.js';
-import { REDIS_INSTALL_HINT, chooseLocalRedis, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
+import { REDIS_INSTALL_HINT, chooseLocalRedis, embeddedRedisDir, hasEmbeddedRedis, startEmbeddedRedis } from './embedded-redis.js';
 import { createEngine } from './engine.js';
 import { buildHealthApp } from './health-app.js';
 import { keyFileExposure } from './key-file-permissions.js';
@@ -100,8 +100,8 @@ export function buildProcessApp(services: Services): FastifyInstance {
   });
 }
 
-/** Where local mode's Redis comes from, for the banner. */
-type LocalRedis = { readonly embedded: false } | { readonly embedded: true; readonly dir: string };
+/** Where local mode's Redis comes from, for the banner: `why` says which rule of the order chose it. */
+type LocalRedis = { readonly embedded: false; readonly why: string } | { readonly embedded: true; readonly dir: string; readonly why: string };
 
 /**
  * Local mode's Redis: the configured one (checked now, so a wrong URL or password is one clear line),
@@ -114,7 +114,13 @@ async function prepareLocalRedis(config: Config, components: Closable[]): Promis
     embeddedDataExists: hadEmbedded,
     defaultUnreachable: async () => (await probeRedis(config.redisUrl))?.kind === 'unreachable',
   });
+  const redisDir = embeddedRedisDir(config.dataDir);
+  const inCwd = relative(process.cwd(), redisDir);
+  const dataRedis = inCwd !== '' && !inCwd.startsWith('..') ? inCwd : redisDir;
   if (choice === 'configured') {
+    const why = config.redisUrlSet
+      ? 'from HOOKPOST_REDIS_URL'
+      : `answering on ${maskRedisUrl(config.redisUrl).replace(/^redis:\/\//, '')} (HOOKPOST_REDIS_URL unset, no embedded data in ${dataRedis})`;
     const problem = await probeRedis(config.redisUrl);
     if (problem?.kind === 'unreachable') {
       die(
@@ -123,12 +129,18 @@ async function prepareLocalRedis(config: Config, components: Closable[]): Promis
       );
     }
     if (problem) die(problem.message);
-    return { config, redis: { embedded: false } };
+    return { config, redis: { embedded: false, why } };
   }
   try {
     const embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
     components.push({ name: 'redis', close: () => embedded.close(), abandon: () => embedded.abandon() });
-    return { config: Object.freeze({ ...config, redisUrl: embedded.url, redis: parseRedisUrl(embedded.url) }), redis: { embedded: true, dir: embedded.dir } };
+    const why = hadEmbedded
+      ? `embedded, data in ${dataRedis} (found there, so used before 127.0.0.1:6379; stopped with hookpost)`
+      : `embedded, data in ${dataRedis} (HOOKPOST_REDIS_URL unset, nothing answers on 127.0.0.1:6379; stopped with hookpost)`;
+    return {
+      config: Object.freeze({ ...config, redisUrl: embedded.url, redis: parseRedisUrl(embedded.url) }),
+      redis: { embedded: true, dir: embedded.dir, why },
+    };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     die(
@@ -165,8 +177,11 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   const pretty = config.localMode && process.stdout.isTTY === true;
   const logger = createLogger({ level: config.logLevel, name: `hookpost-${role}`, format: pretty ? 'pretty' : 'json', colors: pretty });
   const components: Closable[] = [];
-  let localRedis: LocalRedis = { embedded: false };
-  if (role === 'local') ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
+  let localRedis: LocalRedis = { embedded: false, why: 'from HOOKPOST_REDIS_URL' };
+  if (role === 'local') {
+    ({ config, redis: localRedis } = await prepareLocalRedis(config, components));
+    logger.info({ redis: maskRedisUrl(config.redisUrl), why: localRedis.why }, 'using Redis');
+  }
 
   let keys: KeyObject[];
   let cipher: SecretsCipher;
@@ -213,9 +228,7 @@ function localBanner(config: Config, redis: LocalRedis): string {
     config.allowHttp ? 'http:// targets allowed' : 'https:// targets only',
     config.allowPrivateTargets ? 'private and loopback targets ALLOWED' : 'private and loopback targets refused',
   ].join(', ');
-  const redisLine = redis.embedded
-    ? `${config.redisUrl}   embedded: hookpost's own redis-server, data in ${redis.dir} (stopped with hookpost)`
-    : maskRedisUrl(config.redisUrl);
+  const redisLine = `${maskRedisUrl(config.redisUrl)}   ${redis.why}`;
   return [
     '',
     'hookpost is running (local mode).',

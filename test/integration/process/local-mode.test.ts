@@ -63,7 +63,10 @@ describe('local mode', () => {
     const banner = await bannerSeen(npm);
     expect(banner).toContain('listening    127.0.0.1 only');
     expect(banner).toContain('private and loopback targets ALLOWED');
-    expect(banner).toContain(`Redis        redis://127.0.0.1:${redisPort}   embedded`);
+    expect(banner).toContain(
+      `Redis        redis://127.0.0.1:${redisPort}   embedded, data in ${join(dataDir, 'redis')} (found there, so used before 127.0.0.1:6379; stopped with hookpost)`,
+    );
+    expect(npm.logs.find((l) => l.msg === 'using Redis')).toMatchObject({ redis: `redis://127.0.0.1:${redisPort}`, why: expect.stringContaining('embedded, data in') });
     const nodePid = npm.logs.find((l) => l.msg === 'engine started')?.pid as number;
     const redisPid = Number(readFileSync(join(dataDir, 'redis', 'redis.pid'), 'utf8'));
     expect(nodePid).not.toBe(npm.proc.pid);
@@ -127,6 +130,16 @@ describe('local mode', () => {
     expect(readdirSync(join(dataDir, 'redis')).some((f) => f.startsWith('appendonly'))).toBe(true);
   }, 60_000);
 
+  it('exposed on the network without HOOKPOST_API_TOKENS: refuses to start, naming both variables (exit 2)', async () => {
+    for (const host of ['0.0.0.0', '::']) {
+      const local = track(spawnWorker('local', { HOOKPOST_API_HOST: host, HOOKPOST_DATA_DIR: mkdtempSync(join(tmpdir(), 'hookpost-local-')), HOOKPOST_REDIS_URL: inject('redisUrl') }));
+      expect(await local.exited).toBe(2);
+      expect(local.stderr()).toContain(`HOOKPOST_API_HOST: "${host}" is reachable from other machines, and without HOOKPOST_API_TOKENS local mode accepts the published token`);
+      expect(local.stderr()).toContain('set HOOKPOST_API_TOKENS (or HOOKPOST_API_TOKENS_FILE) too, or leave HOOKPOST_API_HOST unset (127.0.0.1)');
+      expect(local.stdout()).not.toContain('hookpost is running');
+    }
+  }, 60_000);
+
   it('without a redis-server on PATH it names the install command per platform', async () => {
     const local = spawnWorker('local', { HOOKPOST_DATA_DIR: dataDirWithEmbeddedRedis(await freePort()), PATH: '/nonexistent', HOOKPOST_API_PORT: String(await freePort()) });
     expect(await local.exited).toBe(1);
@@ -176,7 +189,7 @@ describe('local mode', () => {
       }),
     );
     const banner = await bannerSeen(ok);
-    expect(banner).toContain(`Redis        redis://:***@127.0.0.1:${server.port}`);
+    expect(banner).toContain(`Redis        redis://:***@127.0.0.1:${server.port}   from HOOKPOST_REDIS_URL\n`);
     ok.proc.kill('SIGTERM');
     expect(await ok.exited).toBe(0);
     expect(ok.stdout() + ok.stderr()).not.toContain(password);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CONFIG_VARIABLES,
@@ -56,7 +59,23 @@ describe('loadConfig', () => {
     expect(loadConfig(required).apiHost).toBe('0.0.0.0');
     expect(loadConfig(required, { role: 'worker' }).apiHost).toBe('0.0.0.0');
     expect(loadConfig({}, { role: 'local' }).apiHost).toBe('127.0.0.1');
-    expect(loadConfig({ HOOKPOST_API_HOST: '0.0.0.0' }, { role: 'local' }).apiHost).toBe('0.0.0.0');
+    expect(loadConfig({ HOOKPOST_API_HOST: '0.0.0.0', HOOKPOST_API_TOKENS: 'my-own-token-00000001' }, { role: 'local' }).apiHost).toBe('0.0.0.0');
+  });
+
+  it('local mode on a non-loopback interface without HOOKPOST_API_TOKENS is refused, naming both variables', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'my-laptop.lan', '[::]']) {
+      expect(() => loadConfig({ HOOKPOST_API_HOST: host }, { role: 'local' }), host).toThrow(
+        `HOOKPOST_API_HOST: "${host}" is reachable from other machines, and without HOOKPOST_API_TOKENS local mode accepts the published token ${LOCAL_DEV_TOKEN}`,
+      );
+    }
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
+      expect(loadConfig({ HOOKPOST_API_HOST: host }, { role: 'local' }).apiHost, host).toBe(host);
+    }
+    const tokensFile = join(mkdtempSync(join(tmpdir(), 'hookpost-tokens-')), 'tokens');
+    writeFileSync(tokensFile, 'file-token-0123456789\n');
+    expect(loadConfig({ HOOKPOST_API_HOST: '0.0.0.0', HOOKPOST_API_TOKENS_FILE: tokensFile }, { role: 'local' }).apiHost).toBe('0.0.0.0');
+    // The api role is not local mode: no dev token to protect.
+    expect(loadConfig({ ...required, HOOKPOST_API_HOST: '0.0.0.0' }).apiHost).toBe('0.0.0.0');
   });
 
   it('records whether HOOKPOST_REDIS_URL was set (an empty value counts as unset)', () => {
