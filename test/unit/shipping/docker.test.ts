@@ -202,7 +202,7 @@ describe('docker-compose.yml', () => {
     expect(args.slice(0, 6)).toEqual(['-o', '1000', '-g', '1000', '-m', '0400']);
     const [from, to] = args.slice(6);
     expect(init?.volumes).toContainEqual(
-      expect.objectContaining({ type: 'bind', source: './.hookpost/signing-key.pem', target: from, read_only: true, bind: { create_host_path: false } }),
+      expect.objectContaining({ type: 'bind', source: './.hookpost/compose/signing-key.pem', target: from, read_only: true, bind: { create_host_path: false } }),
     );
     expect(init?.volumes).toContainEqual({ type: 'volume', source: 'signing-key', target: '/etc/hookpost' });
     expect(to).toBe(loadConfig(environmentOf('api')).signingKeyFile);
