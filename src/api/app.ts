@@ -12,7 +12,7 @@ import { toHttpError } from './http-errors.js';
 import type { OpenApiDocument } from './openapi.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 import { registerProjectScope } from './project-scope.js';
-import { registerBodyParsing, requestLogView } from './request-handling.js';
+import { registerAccessLog, registerBodyParsing, requestLogView } from './request-handling.js';
 import type { ApiDeps, RouteContext, RouteModule } from './route-contract.js';
 import { COMMON_ROUTE_MODULES } from './routes/index.js';
 import { DEFAULT_AUTH_SCHEME, SURFACES, type Surface, defaultErrorBody } from './surfaces/index.js';
@@ -57,6 +57,7 @@ export function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): FastifyI
   }) as unknown as FastifyInstance;
 
   registerBodyParsing(app);
+  registerAccessLog(app);
   // A surface's routes carry its name (set while it registers them); requests find their surface by it.
   let registering: Surface | undefined;
   app.addHook('onRoute', (route) => {

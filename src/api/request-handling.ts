@@ -1,6 +1,6 @@
 /**
- * How the API reads requests before a route sees them: which bodies it parses, and what of the
- * request its log lines show.
+ * How the API reads requests before a route sees them: which bodies it parses, what of the request
+ * its log lines show, and at which level a request is logged.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type FastifyInstance, type FastifyRequest, errorCodes } from 'fastify';
@@ -58,4 +58,27 @@ export function requestLogView(request: FastifyRequest) {
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
+/**
+ * Access lines at the level they deserve: a read that succeeds (a health check, a /metrics scrape,
+ * the page at /ui and `hookpost tail` polling twice a second) at debug; a read that fails at info
+ * (4xx, 503) or warn (other 5xx); changes (POST, PATCH, PUT, DELETE) as Fastify logs them, at info. Register
+ * before the routes: it lowers the request logger of GET/HEAD routes that set no level of their own
+ * to warn, so Fastify's own info lines for them go, while what a handler logs at warn or error stays.
+ */
+export function registerAccessLog(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!route.logLevel && methods.every(isRead)) route.logLevel = 'warn';
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (!isRead(request.method) || request.routeOptions.url === undefined) return;
+    const status = reply.statusCode;
+    // 503 is "not ready" (Redis away, logged once per change by the connection watch): info, not per probe at warn.
+    const level = status >= 500 && status !== 503 ? 'warn' : status >= 400 ? 'info' : 'debug';
+    app.log[level]({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
 }
