@@ -302,16 +302,11 @@ describe('webhooks API', () => {
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as { msg: string; req?: { method: string; path: string; url?: string } });
-    const incoming = lines.filter((l) => l.msg === 'incoming request');
-    expect(incoming.map((l) => l.req?.path)).toEqual([
-      BASE,
-      `${BASE}/webhook-1`,
-      '/v2.1/no-such-endpoint',
-      // /healthz is not logged at all (probes).
-      BASE,
-    ]);
-    expect(incoming.every((l) => l.req?.method === 'GET' && l.req.url === undefined)).toBe(true);
-    expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(4);
+    // Every line that describes a request names its path without the query (reads that succeed are
+    // logged at debug, this harness's level, so each request has such a line).
+    const described = lines.filter((l) => l.req !== undefined);
+    expect(new Set(described.map((l) => l.req?.path))).toEqual(new Set([BASE, `${BASE}/webhook-1`, '/v2.1/no-such-endpoint', '/healthz']));
+    expect(described.every((l) => l.req?.method === 'GET' && l.req.url === undefined && !l.req.path.includes('?'))).toBe(true);
     expect(h.logs()).not.toContain(token);
     expect(h.logs()).not.toContain('token=');
   });
