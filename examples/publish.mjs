@@ -15,19 +15,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProducer } from 'hookpost';
 
+/** Local mode's order: HOOKPOST_REDIS_URL, else the embedded Redis of `npm start`, else 127.0.0.1:6379. */
 function redisUrl() {
-  if (process.env.HOOKPOST_REDIS_URL) return process.env.HOOKPOST_REDIS_URL;
+  if (process.env.HOOKPOST_REDIS_URL) return { url: process.env.HOOKPOST_REDIS_URL, why: 'from HOOKPOST_REDIS_URL' };
+  const portFile = join(process.env.HOOKPOST_DATA_DIR || '.hookpost', 'redis', 'port');
   try {
-    const port = readFileSync(join(process.env.HOOKPOST_DATA_DIR ?? '.hookpost', 'redis', 'port'), 'utf8').trim();
-    return `redis://127.0.0.1:${port}`;
+    const port = readFileSync(portFile, 'utf8').trim();
+    return { url: `redis://127.0.0.1:${port}`, why: `the embedded Redis of npm start, port from ${portFile}: is npm start running?` };
   } catch {
-    return 'redis://127.0.0.1:6379';
+    return { url: 'redis://127.0.0.1:6379', why: 'the default' };
   }
 }
 
 const status = process.argv[2] ?? 'completed';
+const redis = redisUrl();
+// A Redis that is not there makes the producer retry for ever: give up after 10 s, saying where.
+setTimeout(() => {
+  console.error(`publish: no answer from Redis at ${redis.url.replace(/\/\/[^@/]*@/, '//***@')} within 10 s (${redis.why})`);
+  process.exit(1);
+}, 10_000).unref();
 const producer = createProducer({
-  redis: redisUrl(),
+  redis: redis.url,
   prefix: process.env.HOOKPOST_PREFIX ?? 'hookpost',
   queueName: process.env.HOOKPOST_EVENTS_QUEUE ?? 'events',
 });

@@ -28,8 +28,18 @@ const baseUrl = process.env.RECEIVER_BASE_URL?.replace(/\/$/, '');
 
 async function publicKey() {
   if (process.env.HOOKPOST_PUBLIC_KEY_FILE) return readFile(process.env.HOOKPOST_PUBLIC_KEY_FILE, 'utf8');
-  const res = await fetch(`${api}/v2.1/signing-key`);
-  if (!res.ok) throw new Error(`GET ${api}/v2.1/signing-key answered ${res.status}`);
+  let res;
+  try {
+    res = await fetch(`${api}/v2.1/signing-key`);
+  } catch (err) {
+    const why = err.cause?.code ?? err.cause?.message ?? err.message;
+    console.error(`receiver: cannot fetch the public key from ${api}/v2.1/signing-key (${why}): is hookpost (npm start) running? Set HOOKPOST_API to its address, or HOOKPOST_PUBLIC_KEY_FILE.`);
+    process.exit(1);
+  }
+  if (!res.ok) {
+    console.error(`receiver: GET ${api}/v2.1/signing-key answered ${res.status}: is HOOKPOST_API (${api}) hookpost's API?`);
+    process.exit(1);
+  }
   return (await res.json()).public_key_pem;
 }
 
@@ -42,7 +52,7 @@ function addressedUrl(req) {
 
 const key = await publicKey();
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -59,6 +69,22 @@ createServer((req, res) => {
     console.log(`  ${body.toString('utf8')}`);
     res.writeHead(204).end();
   });
-}).listen(port, host, () => {
+});
+server.on('error', (err) => {
+  // A second run beside the first, or another program on the port: say so and how to pick another.
+  if (err.code === 'EADDRINUSE') {
+    console.error(
+      `receiver: port ${port} on ${host} is taken (another receiver still running? \`kill %1\` or \`jobs\` shows it). ` +
+        `To run another one, choose a free port: PORT=${port + 1} node examples/receiver.mjs, ` +
+        `and use http://${host}:${port + 1}/hook as the webhook's url.`,
+    );
+  } else if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+    console.error(`receiver: cannot listen on ${host}:${port} (${err.code}): choose another PORT or HOST.`);
+  } else {
+    console.error(`receiver: cannot listen on ${host}:${port}: ${err.message}`);
+  }
+  process.exit(1);
+});
+server.listen(port, host, () => {
   console.log(`receiver listening on http://${host}:${port}, verifying with the key from ${process.env.HOOKPOST_PUBLIC_KEY_FILE ?? `${api}/v2.1/signing-key`}`);
 });

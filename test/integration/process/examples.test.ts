@@ -3,7 +3,8 @@
  * (plain http) and rejects a tampered one with 401 and the reason; examples/publish.mjs honours
  * HOOKPOST_REDIS_URL/HOOKPOST_PREFIX and publishes a new event every run.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -11,7 +12,7 @@ import { LOCAL_DEV_TOKEN } from '../../../config/index.js';
 import { createSigner, loadOrCreateLocalKey, requestTarget } from '../../../src/signing/index.js';
 import { eventually } from '../../helpers/engine.js';
 import { freePort, uniquePrefix } from '../../helpers/index.js';
-import { type ChildWorker, spawnChild, spawnWorker } from '../../helpers/processes.js';
+import { type ChildWorker, spawnChild, spawnWorker, writeSigningKey } from '../../helpers/processes.js';
 
 describe('examples', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -85,4 +86,28 @@ describe('examples', () => {
     local.proc.kill('SIGTERM');
     expect(await local.exited).toBe(0);
   }, 60_000);
+
+  it('receiver.mjs on a port that is taken says so and how to choose another, without a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    const port = (taken.address() as { port: number }).port;
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'hookpost-examples-')), 'public.pem');
+    writeFileSync(keyFile, writeSigningKey().publicKeyPem);
+    const second = track(spawnChild(process.execPath, ['examples/receiver.mjs'], { PORT: String(port), HOOKPOST_PUBLIC_KEY_FILE: keyFile }));
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toBe(
+      `receiver: port ${port} on 127.0.0.1 is taken (another receiver still running? \`kill %1\` or \`jobs\` shows it). ` +
+        `To run another one, choose a free port: PORT=${port + 1} node examples/receiver.mjs, and use http://127.0.0.1:${port + 1}/hook as the webhook's url.\n`,
+    );
+  });
+
+  it('receiver.mjs without hookpost running says where it looked for the key, without a stack trace', async () => {
+    const api = `http://127.0.0.1:${await freePort()}`;
+    const receiver = track(spawnChild(process.execPath, ['examples/receiver.mjs'], { PORT: String(await freePort()), HOOKPOST_API: api }));
+    expect(await receiver.exited).toBe(1);
+    expect(receiver.stderr()).toBe(
+      `receiver: cannot fetch the public key from ${api}/v2.1/signing-key (ECONNREFUSED): is hookpost (npm start) running? Set HOOKPOST_API to its address, or HOOKPOST_PUBLIC_KEY_FILE.\n`,
+    );
+  });
 });
