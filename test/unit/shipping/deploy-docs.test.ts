@@ -19,7 +19,7 @@ import { findTool } from './tools.js';
 const DOCS = ['README.md', 'helm/README.md', 'helm/hookpost/README.md'];
 
 /** The shell commands of a Markdown text: ```sh blocks (continuation lines joined) and inline `kubectl …` spans. */
-export function shellCommands(markdown: string): string[] {
+function shellCommands(markdown: string): string[] {
   const commands: string[] = [];
   for (const block of markdown.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)) {
     const joined = (block[1] ?? '').replace(/\s*\\\n\s*/g, ' ');
