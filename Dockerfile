@@ -4,8 +4,8 @@
 #   docker run hookpost:0.1.0 node dist/workers/api.js    # management API
 # Both stages use the same pinned base so the native modules built by `npm ci` match the runtime.
 # The base is the current Node.js LTS line (26 'Lithium', Active LTS since 2026-10-28) on Debian 13
-# (trixie, the stable release; Node 26 images are built on it). package.json `engines` is the floor
-# the runtime dependencies need (22); bump this pin for each Node security release.
+# (trixie, the stable release; Node 26 images are built on it). package.json `engines` names this
+# major line, and CI (.ci/run) runs the suite on it; bump this pin for each Node security release.
 
 # ---- build: dev dependencies + TypeScript compile -------------------------------------------
 FROM node:26.13.1-trixie-slim AS build
