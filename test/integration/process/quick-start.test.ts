@@ -77,14 +77,21 @@ class Terminal {
     this.proc.stdin?.write(`trap 'echo "__failed__ $? $BASH_COMMAND"' ERR\n`);
   }
 
-  /** Pastes `text`; resolves with the exit status of its last command (or at once, for "until Ctrl-C"). */
-  paste(text: string): { done: Promise<number> } {
+  /** Pastes `text`; returns `done()`, which waits for the exit status of its last command. */
+  paste(text: string): { done: () => Promise<number> } {
     const mark = `__block_${this.n}_${++this.marks}__`;
     this.proc.stdin?.write(`${text}\necho "${mark} $?"\n`);
-    const done = eventually(() => {
-      const m = new RegExp(`${mark} (\\d+)`).exec(this.output);
-      return m ? Number(m[1]) : undefined;
-    }, 240_000, `terminal ${this.n} to finish: ${text.trim().split('\n')[0]}\n--- terminal ${this.n} ---\n${this.output.slice(-3000)}`);
+    const done = () =>
+      eventually(
+        () => {
+          const m = new RegExp(`${mark} (\\d+)`).exec(this.output);
+          return m ? Number(m[1]) : undefined;
+        },
+        300_000,
+        `terminal ${this.n} to finish: ${text.trim().split('\n')[0]}`,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- terminal ${this.n} ---\n${this.output.slice(-3000)}`);
+      });
     return { done };
   }
 
@@ -129,7 +136,7 @@ describe('README quick start', () => {
       }
     }
     if (copy) rmSync(copy, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('runs every block as pasted, in order, on a fresh copy of the repository', async () => {
     const blocks = quickStartBlocks(readRepoFile('README.md'));
@@ -162,13 +169,13 @@ describe('README quick start', () => {
       return t;
     };
 
-    const finished: Array<{ block: Block; status: Promise<number> }> = [];
+    const finished: Array<{ block: Block; status: () => Promise<number> }> = [];
     for (const block of blocks) {
       const t = terminal(block.terminal);
       const before = t.output.length;
       const { done } = t.paste(block.text);
       if (!block.untilCtrlC) {
-        expect(await done, `${block.section}, terminal ${block.terminal}:\n${block.text}\n--- output ---\n${t.output.slice(before)}`).toBe(0);
+        expect(await done(), `${block.section}, terminal ${block.terminal}:\n${block.text}\n--- output ---\n${t.output.slice(before)}`).toBe(0);
         continue;
       }
       const ready = READY.find(([command]) => command.test(block.text))?.[1];
@@ -190,7 +197,7 @@ describe('README quick start', () => {
     // Ctrl-C in terminal 3 (tail) and terminal 1 (npm start): both end cleanly.
     for (const { block, status } of [...finished].reverse()) {
       terminal(block.terminal).interrupt();
-      expect(await status, `Ctrl-C in terminal ${block.terminal}: ${block.text}\n${terminal(block.terminal).output.slice(-2000)}`).toBe(0);
+      expect(await status(), `Ctrl-C in terminal ${block.terminal}: ${block.text}\n${terminal(block.terminal).output.slice(-2000)}`).toBe(0);
     }
     expect(out(1)).toContain('shutdown complete');
   }, 900_000);
