@@ -169,7 +169,7 @@ const FILTER_HELP = `  --webhook <name>     only this webhook's deliveries
 /** The naming rule of projects (the API's `project_name`): a name that breaks it can have no webhook. */
 async function checkProject(name: string, where: string): Promise<string> {
   // Loaded when used: `hookpost --help` starts without the API's and the queue's modules.
-  const { nameSchema } = await import('../api/schemas.js');
+  const { nameSchema } = await import('../api/primitives.js');
   const result = nameSchema.safeParse(name);
   if (!result.success) throw usageError(`${where}: ${JSON.stringify(printable(name))} ${result.error.issues[0]?.message ?? 'is not a project name'}`);
   return name;
@@ -196,7 +196,7 @@ const UNREAD_SECRETS: SecretsCipher = {
 
 /** The enabled webhooks an event matches now, as the worker's matcher finds them (object, then project-wide). */
 async function matchingWebhooks(redisUrl: string, prefix: string, event: unknown): Promise<{ names: string[]; filter: string } | undefined> {
-  const [{ firedEvents, validateEvent }, { selectMatches }, { createRedis, parseRedisUrl }, { createKeys, createRegistry }] = await Promise.all([
+  const [{ firedEvents, validateEvent }, { selectMatches }, { createKeys, createRedis, parseRedisUrl }, { createRegistry }] = await Promise.all([
     import('../events/index.js'),
     import('../matching/select.js'),
     import('../redis/index.js'),
