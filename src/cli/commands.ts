@@ -651,13 +651,13 @@ export async function runCli(argv: readonly string[], env: Env, rawIo: CliIo): P
     if (err instanceof CliError) return fail(err);
     throw err;
   }
-  // Every command but `tail` ends at once on a signal, whatever it waits for.
-  const interrupted = command.endsOnStop
-    ? new Promise<never>(() => {})
-    : rawIo.stopped.then((signal) => {
-        io.err(`hookpost ${name}: interrupted${signal ? ` (${signal})` : ''}`);
-        return SIGNAL_EXIT[signal ?? 'SIGINT'] ?? 130;
-      });
+  // A signal ends every command at once, whatever it waits for: `tail` with 0 (that is how it
+  // ends), the others as interrupted.
+  const interrupted = rawIo.stopped.then((signal) => {
+    if (command.endsOnStop) return 0;
+    io.err(`hookpost ${name}: interrupted${signal ? ` (${signal})` : ''}`);
+    return SIGNAL_EXIT[signal ?? 'SIGINT'] ?? 130;
+  });
   try {
     return await Promise.race([command.run(ctx), interrupted]);
   } catch (err) {

@@ -8,11 +8,17 @@ const stopped = new Promise<string | undefined>((resolve) => {
 });
 // The first Ctrl-C or SIGTERM ends `tail` cleanly and any other command at once; a second one
 // exits whatever is still running.
-let interrupts = 0;
+// The same signal again within 2 s is the same request: a terminal's Ctrl-C reaches npx (npm exec) and
+// hookpost at once, and npm forwards its own copy.
+let first: { signal: string; at: number } | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (++interrupts > 1) process.exit(signal === 'SIGTERM' ? 143 : 130);
-    stop(signal);
+    if (first === undefined) {
+      first = { signal, at: Date.now() };
+      stop(signal);
+    } else if (signal !== first.signal || Date.now() - first.at >= 2_000) {
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }
   });
 }
 
