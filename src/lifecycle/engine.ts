@@ -110,6 +110,13 @@ export function createEngine(deps: EngineDeps): Engine {
     // A job stalls when its worker dies; it must be retried, not failed, after a few crashes.
     maxStalledCount: 10,
   };
+  /** Guards of every worker: the consumer loop's watchdog reports here (src/queue/worker.ts). */
+  const loopWatch = (queue: string) => ({
+    onStall: (event: { readonly state: 'stalled' } | { readonly state: 'recovered'; readonly stalledMs: number }) => {
+      if (event.state === 'stalled') log.warn({ queue }, 'worker blocking connection stalled: polling for jobs until it answers');
+      else log.info({ queue, stalledMs: event.stalledMs }, 'worker blocking connection answers again');
+    },
+  });
   const processEvent = createEventProcessor({
     matcher,
     pipeline,
@@ -133,6 +140,7 @@ export function createEngine(deps: EngineDeps): Engine {
         processEvent,
         { ...workerOptions, concurrency: shardConcurrency, prefix: shardPrefix(prefix, shard, config.shards) },
         {
+          ...loopWatch(shardPrefix(prefix, shard, config.shards)),
           retention: { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
           // The same cap as the processor's, checked before BullMQ parses the job's data.
           maxDataBytes: DEFAULT_MAX_EVENT_BYTES,
@@ -160,6 +168,7 @@ export function createEngine(deps: EngineDeps): Engine {
       removeOnComplete: { count: 0 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
+    loopWatch(prefix),
   );
   const workers = [...eventsWorkers, deliveriesWorker];
   for (const w of workers) {
