@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type Producer } from '../../../src/events/index.js';
 import { shardOf } from '../../../src/events/shards.js';
-import { createKeys } from '../../../src/registry/index.js';
+import { createKeys } from '../../../src/redis/index.js';
 import { requestEvent, sleep } from '../../helpers/engine.js';
 import { freePort, startReceiver, uniquePrefix, type Receiver } from '../../helpers/index.js';
 import { type ChildWorker, spawnWorker, workerEnv, writeEncryptionKey, writeSigningKey } from '../../helpers/processes.js';
