@@ -109,7 +109,6 @@ describe.skipIf(tool.skip)('Redis Cluster outage of one slot range', { timeout: 
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of processes) (await import('node:fs')).writeFileSync(`/tmp/outage-${p.name}.log`, p.child.stdout() + p.child.stderr());
     await producer?.close().catch(() => undefined);
     for (const p of processes) if (p.child.proc.exitCode === null) p.child.proc.kill('SIGKILL');
     await receiver?.close();
