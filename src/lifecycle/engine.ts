@@ -212,7 +212,8 @@ export function createEngine(deps: EngineDeps): Engine {
         },
         'engine started',
       );
-      await eventsQueues.start();
+      // The first queue check is usually quick; a Redis that does not answer must not hold the start.
+      await Promise.race([eventsQueues.start(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     },
     async close() {
       const closingAt = Date.now();
