@@ -157,6 +157,9 @@ describe.skipIf(tool.skip)('Redis Cluster outage of one slot range', { timeout: 
     await promoted.kill();
     const downAt = Date.now();
     await cluster.waitForState('fail');
+    // While the range is down every process says so (a PING would still be answered).
+    const notReady = await Promise.all(processes.map((p) => holdsBy(async () => (await readyz(p.base)) === 503, downAt + OUTAGE_MS - 1_000)));
+    expect(notReady, 'every /readyz 503 during the outage').toEqual([true, true, true]);
     await sleep(Math.max(0, downAt + OUTAGE_MS - Date.now()));
     await promoted.restart();
     await cluster.waitForState('ok', 60_000);
