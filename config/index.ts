@@ -56,6 +56,11 @@ export interface Config {
   readonly shards: number;
   /** Shards this process's worker consumes, ascending; default all of them. */
   readonly shardsConsumed: readonly number[];
+  /**
+   * How often a worker looks at the events queues it does not consume (jobs waiting there are
+   * reported) and at the previous shard tags' queues it drains, in milliseconds.
+   */
+  readonly queueCheckIntervalMs: number;
   /** Interface the API (or a worker's health server) listens on: `0.0.0.0`, but `127.0.0.1` in local mode. */
   readonly apiHost: string;
   readonly apiPort: number;
@@ -375,6 +380,9 @@ const envSchema = z.object({
       return level as (typeof LOG_LEVELS)[number];
     }),
   HOOKPOST_SHUTDOWN_TIMEOUT: duration.default(35_000),
+  HOOKPOST_QUEUE_CHECK_INTERVAL: duration
+    .refine((ms) => ms >= 1_000 && ms <= 3_600_000, 'expected a duration from 1s to 1h')
+    .default(30_000),
   HOOKPOST_LOCK_DURATION: duration
     .refine((ms) => ms >= 5_000 && ms <= 600_000, 'expected a duration from 5s to 10m')
     .default(30_000),
@@ -465,6 +473,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     eventsQueue: e.HOOKPOST_EVENTS_QUEUE,
     shards: e.HOOKPOST_SHARDS,
     shardsConsumed: Object.freeze(e.HOOKPOST_SHARDS_CONSUMED ?? Array.from({ length: e.HOOKPOST_SHARDS }, (_, i) => i)),
+    queueCheckIntervalMs: e.HOOKPOST_QUEUE_CHECK_INTERVAL,
     // Local mode allows private targets with a published token: it must not listen on the network unasked.
     apiHost: e.HOOKPOST_API_HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
     apiPort: e.HOOKPOST_API_PORT,

@@ -45,7 +45,8 @@ export interface ProducerOptions {
   readonly queueName?: string;
   /**
    * Number of events queue shards, as the workers' HOOKPOST_SHARDS. Default 1. Each event goes to
-   * the shard of its project and object (src/events/shards.ts).
+   * the shard of its project and object, on the queue under that shard's hash tag, chosen by slot so
+   * that the shards spread over a cluster's masters (src/events/shards.ts).
    */
   readonly shards?: number;
   /** Largest accepted serialized event, in bytes. Default 1 MiB. */

@@ -31,6 +31,7 @@ import {
   GuardedWorker,
   createDeliveryProcessor,
   createEventProcessor,
+  createEventsQueues,
 } from '../queue/index.js';
 import { decidedBackoff } from '../retry/index.js';
 
@@ -110,6 +111,13 @@ export function createEngine(deps: EngineDeps): Engine {
     // A job stalls when its worker dies; it must be retried, not failed, after a few crashes.
     maxStalledCount: 10,
   };
+  /** Guards of every worker: the consumer loop's watchdog reports here (src/queue/worker.ts). */
+  const loopWatch = (queue: string) => ({
+    onStall: (event: { readonly state: 'stalled' } | { readonly state: 'recovered'; readonly stalledMs: number }) => {
+      if (event.state === 'stalled') log.warn({ queue }, 'worker blocking connection stalled: polling for jobs until it answers');
+      else log.info({ queue, stalledMs: event.stalledMs }, 'worker blocking connection answers again');
+    },
+  });
   const processEvent = createEventProcessor({
     matcher,
     pipeline,
@@ -126,19 +134,33 @@ export function createEngine(deps: EngineDeps): Engine {
   // One events worker per consumed shard (src/events/shards.ts; one shard is the single queue of
   // old), sharing the process's event slots so HOOKPOST_CONCURRENCY stays the process's total.
   const shardConcurrency = Math.max(1, Math.ceil(config.concurrency / config.shardsConsumed.length));
-  const eventsWorkers = config.shardsConsumed.map(
-    (shard) =>
-      new GuardedWorker(
-        config.eventsQueue,
-        processEvent,
-        { ...workerOptions, concurrency: shardConcurrency, prefix: shardPrefix(prefix, shard, config.shards) },
-        {
-          retention: { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
-          // The same cap as the processor's, checked before BullMQ parses the job's data.
-          maxDataBytes: DEFAULT_MAX_EVENT_BYTES,
-        },
-      ),
-  );
+  const eventsWorkerOn = (queuePrefix: string) =>
+    new GuardedWorker(
+      config.eventsQueue,
+      processEvent,
+      { ...workerOptions, concurrency: shardConcurrency, prefix: queuePrefix },
+      {
+        ...loopWatch(queuePrefix),
+        retention: { completed: config.eventsKeepCompleted, failed: config.eventsKeepFailed },
+        // The same cap as the processor's, checked before BullMQ parses the job's data.
+        maxDataBytes: DEFAULT_MAX_EVENT_BYTES,
+      },
+    );
+  const consumedPrefixes = config.shardsConsumed.map((shard) => shardPrefix(prefix, shard, config.shards));
+  const eventsWorkers = consumedPrefixes.map(eventsWorkerOn);
+  // The previous shard tags' queues (drained while they hold jobs), the shard map, unconsumed queues.
+  const eventsQueues = createEventsQueues({
+    config,
+    connection,
+    metrics,
+    log,
+    startDrain(queuePrefix) {
+      const worker = eventsWorkerOn(queuePrefix);
+      watchWorker(worker);
+      void worker.run();
+      return worker;
+    },
+  });
   const deliveriesWorker = new GuardedWorker<DeliveriesJobData>(
     DELIVERIES_QUEUE,
     createDeliveryProcessor({
@@ -160,9 +182,10 @@ export function createEngine(deps: EngineDeps): Engine {
       removeOnComplete: { count: 0 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
+    loopWatch(prefix),
   );
   const workers = [...eventsWorkers, deliveriesWorker];
-  for (const w of workers) {
+  function watchWorker(w: GuardedWorker<unknown>): void {
     watchRedisConnection(w, log, `worker ${w.name}`, config.redisUrl);
     w.on('failed', (job, err) => {
       if (job && err.name !== 'RetryLaterError' && err.name !== 'UnrecoverableError') {
@@ -170,6 +193,7 @@ export function createEngine(deps: EngineDeps): Engine {
       }
     });
   }
+  for (const w of workers) watchWorker(w as GuardedWorker<unknown>);
 
   return {
     async start() {
@@ -177,12 +201,24 @@ export function createEngine(deps: EngineDeps): Engine {
       await health.start();
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       for (const w of workers) void w.run();
-      log.info({ concurrency: config.concurrency, queue: config.eventsQueue, prefix, shards: config.shardsConsumed }, 'engine started');
+      log.info(
+        {
+          concurrency: config.concurrency,
+          // The queues this worker consumes, by key prefix and name.
+          queues: [...consumedPrefixes.map((p) => `${p}:${config.eventsQueue}`), `${prefix}:${DELIVERIES_QUEUE}`],
+          prefix,
+          shards: config.shardsConsumed,
+          shardCount: config.shards,
+        },
+        'engine started',
+      );
+      // The first queue check is usually quick; a Redis that does not answer must not hold the start.
+      await Promise.race([eventsQueues.start(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     },
     async close() {
       const closingAt = Date.now();
       // Stop taking jobs and wait for the active ones (their inline attempts are bounded by the budget).
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([eventsQueues.close(), ...workers.map((w) => w.close())]);
       // Detached attempts are covered by their placeholders; letting them finish saves a re-send.
       await pipeline.drain(Math.max(0, config.shutdownTimeoutMs - 2_000 - (Date.now() - closingAt)));
       pipeline.abandon();

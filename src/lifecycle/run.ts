@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Config, LOCAL_DEV_TOKEN, loadConfig } from '../../config/index.js';
 import { buildApp, findUiDir } from '../api/index.js';
 import { HookpostError } from '../errors.js';
+import { shardPrefix } from '../events/shards.js';
 import { type Logger, createLogger } from '../observability/logger.js';
 import { maskRedisUrl } from '../observability/redis-connection.js';
 import { parseRedisUrl } from '../redis/index.js';
@@ -215,6 +216,14 @@ export async function runProcess(role: Role, env: Record<string, string | undefi
   if (role === 'local') process.stdout.write(localBanner(config, localRedis));
 }
 
+/** The events queues this process consumes, as the banner names them. */
+function consumedQueuesLine(config: Config): string {
+  const queues = config.shardsConsumed.map((shard) => `${shardPrefix(config.prefix, shard, config.shards)}:${config.eventsQueue}`);
+  if (config.shards <= 1) return `events queue ${queues[0]}`;
+  const which = config.shardsConsumed.length === config.shards ? `all ${config.shards} shards` : `shards ${config.shardsConsumed.join(', ')} of ${config.shards}`;
+  return `events queues ${queues.join(', ')} (${which})`;
+}
+
 /** What local mode prints once it runs: where everything is, and what it allows. */
 function localBanner(config: Config, redis: LocalRedis): string {
   const shownHost = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
@@ -241,7 +250,7 @@ function localBanner(config: Config, redis: LocalRedis): string {
     `  signing key  ${config.signingKeyFile ?? resolve(config.dataDir, 'signing-key.pem')}`,
     `  secrets key  ${config.encryptionKeyFile ?? resolve(config.dataDir, LOCAL_ENCRYPTION_KEY_FILE_NAME)}   (encrypts protected header values and secrets in Redis)`,
     `  Redis        ${redisLine}`,
-    `               prefix ${config.prefix}, events queue ${config.prefix}:${config.eventsQueue}`,
+    `               prefix ${config.prefix}, ${consumedQueuesLine(config)}`,
     '',
     '',
   ].join('\n');

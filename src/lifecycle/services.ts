@@ -10,7 +10,7 @@ import { type AttemptLogReader, createAttemptLogReader } from '../attempts/index
 import { ErrorCode, HookpostError } from '../errors.js';
 import { shardPrefixes } from '../events/shards.js';
 import type { Logger } from '../observability/logger.js';
-import { describeRedisError, watchRedisConnection } from '../observability/redis-connection.js';
+import { probeRedisConnection, watchRedisConnection } from '../observability/redis-connection.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { KNOWN_LABEL_VALUES } from './metric-labels.js';
 import { type DeadLetterStore, createDeadLetterStore } from '../dead-letters/index.js';
@@ -47,7 +47,10 @@ export interface Services {
   readonly metricsRegistry: MetricsRegistry;
   /** Producer side of the deliveries queue (webhook tests, re-drives). */
   readonly deliveries: Queue<DeliveriesJobData>;
-  /** True when Redis answers PING; throws HookpostError REDIS_UNAVAILABLE saying why it is not usable. */
+  /**
+   * True when Redis answers a read of a registry key within 3 s; throws HookpostError REDIS_UNAVAILABLE
+   * saying why it is not usable. An answer also clears a Redis problem recorded earlier.
+   */
   checkReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -68,6 +71,8 @@ export function createServices(
   const redis = createRedis(config.redis, 'commands');
   const queueConnection = createRedis(config.redis, 'queue');
   const redisWatch = watchRedisConnection(redis, logger, 'commands', config.redisUrl);
+  // A read under the prefix's hash tag: on a cluster it needs the slot range of the registry served.
+  const readiness = probeRedisConnection(redisWatch, () => redis.exists(keys.registryVersion()), config.redisUrl);
   watchRedisConnection(queueConnection, logger, 'queues', config.redisUrl);
   const deliveries = new Queue<DeliveriesJobData>(DELIVERIES_QUEUE, { connection: queueConnection, prefix: config.prefix });
   const events = shardPrefixes(config.prefix, config.shards).map(
@@ -101,15 +106,12 @@ export function createServices(
     metricsRegistry,
     deliveries,
     async checkReady() {
-      const problem = redisWatch.problem;
+      const problem = await readiness.check();
       if (problem) throw new HookpostError(ErrorCode.REDIS_UNAVAILABLE, problem.message);
-      try {
-        return (await redis.ping()) === 'PONG';
-      } catch (err) {
-        throw new HookpostError(ErrorCode.REDIS_UNAVAILABLE, describeRedisError(err, config.redisUrl).message, { cause: err });
-      }
+      return true;
     },
     async close() {
+      readiness.stop();
       await Promise.all([deliveries.close(), ...events.map((q) => q.close())]);
       await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {
         redis.disconnect();

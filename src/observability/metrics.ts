@@ -58,6 +58,8 @@ export interface Metrics {
   readonly webhookTests: Counter<'outcome'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly queueOldestAge: Gauge<'queue'>;
+  /** Jobs waiting on an events queue of the prefix that no worker consumes, by queue (set by the worker's queue check). */
+  readonly unconsumedQueueJobs: Gauge<'queue'>;
   /** Registers the engine's scrape-time figures (worker and local processes). */
   setEngineStats(read: () => EngineStats): void;
 }
@@ -247,6 +249,12 @@ function registerMetrics(registry: Registry, options: MetricsOptions): Metrics {
         this.reset();
         for (const q of await readOnce()) this.set({ queue: q.queue }, q.oldestWaitingAgeSeconds);
       },
+    }),
+    unconsumedQueueJobs: new Gauge({
+      name: 'hookpost_unconsumed_queue_jobs',
+      help: 'Jobs waiting on an events queue of this prefix that no worker consumes (queue: its key prefix and name), from the last queue check.',
+      labelNames: ['queue'],
+      registers,
     }),
   };
 }

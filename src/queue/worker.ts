@@ -7,7 +7,10 @@
  *   every worker that takes it. The processor gets a small stand-in saying how large it was.
  * - Retention is ours, whatever the job options say: a job pushed without `removeOnComplete` would
  *   otherwise stay in Redis forever.
+ * - The consumer loop never waits on a blocking connection that stopped answering (the watchdog, see
+ *   {@link WorkerGuards.stallGraceMs}).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, type JobJson, type KeepJobs, type Processor, Worker, type WorkerOptions } from 'bullmq';
 
 /** The data a processor sees for a job whose data is not JSON. */
@@ -58,16 +61,43 @@ export interface WorkerGuards {
    * the processor sees `event: is N bytes of JSON, more than the limit of M` as its unreadable reason.
    */
   readonly maxDataBytes?: number;
+  /**
+   * The watchdog on the consumer loop. BullMQ's loop waits for jobs with a blocking command (up to
+   * `blockTimeout` seconds, at most 10) on a connection of its own, and brings that connection back
+   * after an error before it goes on; when the wait or the reconnection never settles (an ioredis
+   * Cluster after an outage, a connection that stopped answering), the worker takes no job again.
+   * Here a wait unanswered `blockTimeout` + `stallGraceMs` after it began counts as stalled: the
+   * loop goes on as if it had timed out (it asks for a job, so waiting jobs still run), and until the
+   * stalled wait settles the worker polls every `blockTimeout` instead of starting another one on the
+   * same connection. A reconnection of the blocking connection gets the same bound. Default 5,000.
+   */
+  readonly stallGraceMs?: number;
+  /** Told once when the blocking wait stalls, and once when it answers again (`stalledMs` after). */
+  readonly onStall?: (event: { readonly state: 'stalled' } | { readonly state: 'recovered'; readonly stalledMs: number }) => void;
+}
+
+/** The part of a BullMQ queue backend the watchdog bounds. */
+interface BlockingBackend {
+  waitForJob(blockTimeout: number): Promise<{ member: string; score: number } | null>;
+  reconnectBlocking(): Promise<void>;
 }
 
 export class GuardedWorker<D = unknown> extends Worker<D> {
   readonly #retention: Retention | undefined;
   readonly #maxDataBytes: number | undefined;
 
+  readonly #closing = new AbortController();
+
   constructor(name: string, processor: Processor<D>, opts: WorkerOptions, guards: WorkerGuards = {}) {
     super(name, processor, opts);
     this.#retention = guards.retention;
     this.#maxDataBytes = guards.maxDataBytes;
+    guardBlockingWait(this.backend, guards.stallGraceMs ?? 5_000, this.#closing.signal, guards.onStall ?? (() => {}));
+  }
+
+  override async close(force?: boolean): Promise<void> {
+    this.#closing.abort();
+    await super.close(force);
   }
 
   protected override createJob(data: JobJson, jobId: string): Job<D> {
@@ -90,4 +120,51 @@ export class GuardedWorker<D = unknown> extends Worker<D> {
     }
     return job;
   }
+}
+
+/**
+ * Bounds the backend's blocking wait and the reconnection of its blocking connection (see
+ * {@link WorkerGuards.stallGraceMs}). A stalled call is left to settle on its own; no second one is
+ * started on the connection until it has.
+ */
+function guardBlockingWait(backend: BlockingBackend, graceMs: number, closing: AbortSignal, onStall: NonNullable<WorkerGuards['onStall']>): void {
+  const waitForJob = backend.waitForJob.bind(backend);
+  const reconnect = backend.reconnectBlocking.bind(backend);
+  let stalled: { since: number; call: Promise<unknown> } | undefined;
+  const pause = (ms: number) => sleep(ms, undefined, { signal: closing }).catch(() => undefined);
+  /** Resolves with the call's result, or with `fallback` when it is unanswered after `boundMs`; a stall is reported once. */
+  const bounded = async <T>(call: Promise<T>, boundMs: number, fallback: T): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      call.then((value) => ({ value })),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), boundMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (outcome) return outcome.value;
+    if (!stalled) {
+      const since = Date.now();
+      stalled = { since, call };
+      onStall({ state: 'stalled' });
+      void call
+        .catch(() => undefined)
+        .then(() => {
+          stalled = undefined;
+          if (!closing.aborted) onStall({ state: 'recovered', stalledMs: Date.now() - since });
+        });
+    }
+    return fallback;
+  };
+  backend.waitForJob = async (blockTimeout) => {
+    if (stalled) {
+      // Poll: the loop asks for a job after each "timed out" wait.
+      await pause(Math.max(100, blockTimeout * 1_000));
+      return null;
+    }
+    return bounded(waitForJob(blockTimeout), blockTimeout * 1_000 + graceMs, null);
+  };
+  backend.reconnectBlocking = async () => {
+    if (stalled) return;
+    await bounded(reconnect(), 10_000 + graceMs, undefined);
+  };
 }

@@ -51,6 +51,31 @@ class ClosableCluster extends Cluster {
     }
   }
 
+  /**
+   * Settles when the cluster is ready or ended. ioredis's own promise never settles when the ready
+   * check finds `cluster_state:fail` (a slot range without a node): the cluster then reconnects by
+   * itself through `clusterRetryStrategy`, but with a new promise. BullMQ awaits `connect()` to
+   * bring a worker's blocking connection back, so the worker would wait forever after an outage.
+   */
+  override connect(): Promise<void> {
+    const attempt = super.connect();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (fn: () => void) => {
+        this.off('ready', onReady);
+        this.off('end', onEnd);
+        fn();
+      };
+      const onReady = () => settle(resolve);
+      const onEnd = () => settle(() => reject(new Error('Connection is closed.')));
+      this.once('ready', onReady);
+      this.once('end', onEnd);
+      attempt.then(
+        () => settle(resolve),
+        (err: unknown) => settle(() => reject(err)),
+      );
+    });
+  }
+
   override duplicate(overrideStartupNodes: ClusterNode[] = [], overrideOptions: ClusterOptions = {}): Cluster {
     const startupNodes = overrideStartupNodes.length > 0 ? overrideStartupNodes : (this as unknown as { startupNodes: ClusterNode[] }).startupNodes.slice(0);
     return new ClosableCluster(startupNodes, { ...this.options, ...overrideOptions });

@@ -30,6 +30,12 @@ export interface TopologyNode {
   readonly running: boolean;
   /** SIGKILL: the process dies at once, like a crash. */
   kill(): Promise<void>;
+  /**
+   * Starts a killed process again with the same arguments (a cluster node keeps its node id and
+   * slots from its nodes file; its data only with the cluster's `persistence` option) and waits until
+   * it answers PING. Does nothing while it runs.
+   */
+  restart(): Promise<void>;
   /** One-off admin connection (closed after `fn`). */
   admin<T>(fn: (redis: Redis) => Promise<T>): Promise<T>;
 }
@@ -44,6 +50,8 @@ export interface TestCluster {
   waitForReplication(timeoutMs?: number): Promise<void>;
   /** Waits until the cluster is ok again and `key`'s slot is served by a running master; returns it. */
   waitForFailover(key: string, timeoutMs?: number): Promise<TopologyNode>;
+  /** Waits until every running node reports `cluster_state:<state>`. */
+  waitForState(state: 'ok' | 'fail', timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,13 +99,17 @@ async function adminCall<T>(port: number, password: string | undefined, fn: (red
   }
 }
 
-function startProcess(command: string, args: readonly string[], port: number, password?: string): TopologyNode {
-  let child: ChildProcess | undefined = spawn(command, args, { stdio: 'ignore' });
-  const proc = child;
-  proc.on('exit', () => {
-    if (child === proc) child = undefined;
-  });
-  return {
+function startProcess(command: string, args: readonly string[], port: number, password?: string, logFile?: string): TopologyNode {
+  let child: ChildProcess | undefined;
+  const spawnChild = () => {
+    const proc = spawn(command, args, { stdio: 'ignore' });
+    child = proc;
+    proc.on('exit', () => {
+      if (child === proc) child = undefined;
+    });
+  };
+  spawnChild();
+  const node: TopologyNode = {
     port,
     get running() {
       return child !== undefined;
@@ -111,7 +123,13 @@ function startProcess(command: string, args: readonly string[], port: number, pa
       });
     },
     admin: (fn) => adminCall(port, password, fn),
+    async restart() {
+      if (child) return;
+      spawnChild();
+      await waitUntilAnswers(node, logFile ?? '');
+    },
   };
+  return node;
 }
 
 /** Waits until `node` answers PING; when it exited instead (e.g. its port was taken), the error ends with its log's last lines. */
@@ -173,6 +191,11 @@ export interface ClusterOptions {
   readonly replicas?: number;
   /** cluster-node-timeout: how long a master may not answer before its replica takes over (ms). Default 2,000. */
   readonly nodeTimeoutMs?: number;
+  /**
+   * Every node writes an append-only file (fsync on every write), so a node killed and restarted
+   * keeps its data. Default false (no persistence: a restarted node comes back empty).
+   */
+  readonly persistence?: boolean;
 }
 
 /** Starts a Redis Cluster (`redis-cli --cluster create`) and waits for `cluster_state:ok` everywhere. */
@@ -197,10 +220,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
             '--cluster-port', String(busPort),
             '--cluster-config-file', join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000),
+            ...(options.persistence
+              ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appenddirname', `aof-${port}`, '--appendfilename', `aof-${port}.aof`]
+              : []),
             ...auth,
           ]),
           port,
           options.password,
+          join(dir, `redis-${port}.log`),
         ),
       );
     }
@@ -282,6 +309,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         timeoutMs,
         `a running master for ${key}`,
       ),
+    waitForState: async (state, timeoutMs = 30_000) => {
+      await waitFor(
+        async () => {
+          for (const n of nodes.filter((x) => x.running)) {
+            const info = await n.admin((r) => r.cluster('INFO'));
+            if (!info.includes(`cluster_state:${state}`)) return undefined;
+          }
+          return true;
+        },
+        timeoutMs,
+        `cluster_state:${state} on every running node`,
+      );
+    },
     stop: () => stopAll(nodes, dir),
   };
 }

@@ -4,8 +4,7 @@ import { shardPrefixes } from '../../../src/events/shards.js';
 import { createProducer } from '../../../src/events/index.js';
 import { type DestinationGate, createDestinationGate, createSharedHealth, type SharedHealth } from '../../../src/delivery/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { createRedis } from '../../../src/redis/index.js';
-import { createKeys } from '../../../src/redis/index.js';
+import { createKeys, createRedis, keySlot } from '../../../src/redis/index.js';
 import { eventually } from '../../helpers/engine.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { startTestEngine } from '../../helpers/engine.js';
@@ -38,15 +37,24 @@ describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
     }
   });
 
-  it('delivers signed events from 3 shards, each shard in its own slot', async () => {
-    const s = await startScenario(cluster.url, 3);
+  it('delivers signed events from 3 shards, each shard on its own master, and logs where they are', async () => {
+    // The README's prefix: under the previous tags ({hookpost-0}, -1, -2: slots 12115, 16242, 3857) two shards shared a master.
+    const s = await startScenario(cluster.url, 3, { HOOKPOST_PREFIX: '{hookpost}' });
     try {
       await deliverSigned(s, 24);
       const admin = createRedis(cluster.url, 'commands');
       try {
         const prefixes = shardPrefixes(s.t.services.config.prefix, 3);
         const slots = await Promise.all(prefixes.map((p) => admin.cluster('KEYSLOT', `${p}:events:id`)));
-        expect(new Set(slots).size).toBe(3);
+        // The slot hookpost computes is the one Redis computes.
+        expect(slots).toEqual(prefixes.map((p) => keySlot(`${p}:events:id`)));
+        const masters = await Promise.all(prefixes.map(async (p) => (await cluster.masterOf(`${p}:events:id`)).port));
+        expect(new Set(masters).size).toBe(3);
+        const map = s.t.logs.find((l) => l.msg === 'events shards on cluster masters');
+        expect(map?.shards).toEqual(
+          prefixes.map((p, shard) => ({ shard, queue: `${p}:events`, slot: keySlot(p), master: `127.0.0.1:${masters[shard]}` })),
+        );
+        expect(s.t.logs.filter((l) => String(l.msg).startsWith('events shards share a cluster master'))).toEqual([]);
         // Every shard got events (the six objects spread over the three), and the registry stays under the main prefix.
         for (const q of s.t.eventsQueues) expect(await q.getCompletedCount()).toBeGreaterThan(0);
         expect(await admin.exists(s.t.services.keys.registryVersion())).toBe(1);
@@ -55,6 +63,17 @@ describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
       }
     } finally {
       await s.close();
+    }
+  });
+
+  it('warns when two shards share a master (4 shards on 3 masters)', async () => {
+    const t = await startTestEngine(cluster.url, { HOOKPOST_PREFIX: `{${uniquePrefix('four')}}`, HOOKPOST_SHARDS: '4' });
+    try {
+      const warning = t.logs.find((l) => String(l.msg).startsWith('events shards share a cluster master'));
+      expect(warning).toMatchObject({ level: 40, masters: 3, shardCount: 4 });
+      expect(((warning?.shared ?? []) as Array<{ shards: number[] }>).flatMap((x) => x.shards)).toHaveLength(2);
+    } finally {
+      await t.close();
     }
   });
 

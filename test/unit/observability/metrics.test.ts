@@ -25,6 +25,7 @@ describe('metrics', () => {
       'hookpost_queue_oldest_waiting_age_seconds',
       'hookpost_results_omitted_total',
       'hookpost_signing_failures_total',
+      'hookpost_unconsumed_queue_jobs',
       'hookpost_webhook_tests_total',
     ]);
   });

