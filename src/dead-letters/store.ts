@@ -56,21 +56,45 @@ function parseLetter(raw: string): DeadLetter {
   return { ...stored, errorCode: readAttemptCode(stored.errorCode) };
 }
 
+/** Dead letters dropped per round trip when a project's index is over its limit. */
+const TRIM_BATCH = 500;
+
 export function createDeadLetterStore(options: DeadLetterStoreOptions): DeadLetterStore {
   const { redis, keys } = options;
   const maxPerProject = options.maxPerProject ?? 10_000;
   const ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
 
+  /**
+   * Drops a project's oldest `excess` dead letters: index entries and their records together, so
+   * no record outlives its place in the index (unreachable by listing and re-drive, yet kept for
+   * the whole TTL). Concurrent trims may pick the same ids; deleting twice is harmless.
+   */
+  const trim = async (project: string, excess: number): Promise<void> => {
+    const index = keys.deadLetters(project);
+    for (let done = 0; done < excess; ) {
+      const ids = await redis.zrange(index, 0, Math.min(excess - done, TRIM_BATCH) - 1);
+      if (ids.length === 0) return;
+      await redis
+        .multi()
+        .del(...ids.map((id) => keys.deadLetter(project, id)))
+        .zrem(index, ...ids)
+        .exec();
+      done += ids.length;
+    }
+  };
+
   return {
     async add(letter) {
       const index = keys.deadLetters(letter.project);
-      await redis
+      const results = await redis
         .multi()
         .set(keys.deadLetter(letter.project, letter.deliveryId), JSON.stringify(letter), 'EX', ttlSeconds)
         .zadd(index, Date.parse(letter.failedAt), letter.deliveryId)
-        .zremrangebyrank(index, 0, -(maxPerProject + 1))
         .expire(index, ttlSeconds)
+        .zcard(index)
         .exec();
+      const size = Number(results?.[3]?.[1] ?? 0);
+      if (size > maxPerProject) await trim(letter.project, size - maxPerProject);
     },
     async list(project, { limit = 50, offset = 0 } = {}) {
       const index = keys.deadLetters(project);
