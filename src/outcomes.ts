@@ -26,6 +26,7 @@ export const ATTEMPT_CODES = {
   TIMEOUT: { final: false, sent: true, message: "Timed out: no complete answer within the webhook's timeout" },
   ECONNREFUSED: { final: false, sent: true, message: 'Connection refused' },
   SOCKET_CLOSED: { final: false, sent: true, message: 'Connection closed without a response' },
+  INVALID_RESPONSE: { final: false, sent: true, message: 'Invalid response: the answer is not HTTP/1.1 (a bad status line, no status line, binary data) or an interim 100/101 the request did not ask for' },
   DNS: { final: false, sent: true, message: 'Could not resolve the host' },
   TLS: { final: false, sent: true, message: 'TLS handshake failed' },
   EHOSTUNREACH: { final: false, sent: true, message: 'Host unreachable' },

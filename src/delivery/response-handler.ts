@@ -17,6 +17,8 @@ export const EXCERPT_BYTES = 1_024;
 export interface ResponseHandlerOptions {
   /** Response bytes read before the rest is discarded (and the connection dropped). */
   readonly maxResponseBytes: number;
+  /** Called when undici starts the request on a connection (connect and TLS handshake are done). */
+  readonly onStart?: () => void;
   /**
    * Called once: when the response ended, was cut at the cap, or failed (`err`). A status may be
    * known in every case (a body cut short after the status line still answered).
@@ -33,12 +35,15 @@ const lastOf = (value: string | string[] | undefined): string | undefined => (Ar
 export class ResponseHandler implements Dispatcher.DispatchHandler {
   /** The final (non-1xx) status, once it arrived. */
   status: number | undefined;
+  /** The last interim (1xx) status, when one arrived: what the receiver did if no final one follows. */
+  interimStatus: number | undefined;
   /** From `Retry-After` on a 429 or 503, in milliseconds from when it arrived. */
   retryAfterMs: number | undefined;
   contentType: string | undefined;
   readonly #excerpt: Buffer[] = [];
   readonly #maxResponseBytes: number;
   readonly #onEnd: (err?: Error) => void;
+  readonly #onStart: (() => void) | undefined;
   #receivedBytes = 0;
   #ended = false;
   #controller: Controller | undefined;
@@ -48,12 +53,18 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
   constructor(options: ResponseHandlerOptions) {
     this.#maxResponseBytes = options.maxResponseBytes;
     this.#onEnd = options.onEnd;
+    this.#onStart = options.onStart;
   }
 
   /** Aborts the request (now, or as soon as it starts). */
   abort(reason: Error): void {
     if (this.#controller) this.#controller.abort(reason);
     else this.#pendingAbort = reason;
+  }
+
+  /** True once undici started the request on a connection (connect and TLS handshake done). */
+  get started(): boolean {
+    return this.#controller !== undefined;
   }
 
   /** The excerpt as text (see {@link excerptOf}). */
@@ -63,11 +74,15 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Controller): void {
     this.#controller = controller;
+    this.#onStart?.();
     if (this.#pendingAbort) controller.abort(this.#pendingAbort);
   }
 
   onResponseStart(_controller: Controller, statusCode: number, headers: Headers): void {
-    if (statusCode < 200) return;
+    if (statusCode < 200) {
+      this.interimStatus = statusCode;
+      return;
+    }
     this.status = statusCode;
     this.contentType = lastOf(headers['content-type']);
     if (statusCode === 429 || statusCode === 503) {
@@ -107,7 +122,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * The excerpt as text: for a textual Content-Type decoded as UTF-8 (invalid bytes replaced), else
  * only when the bytes are valid UTF-8 without control characters. A character cut by the 1 KiB
- * limit is dropped. Undefined when there is no body or it is not text.
+ * limit is dropped, and the text as stored is at most {@link EXCERPT_BYTES} bytes of UTF-8 too
+ * (an invalid byte decodes to U+FFFD, 3 bytes). Undefined when there is no body or it is not text.
  */
 function excerptOf(chunks: readonly Buffer[], contentType: string | undefined): string | undefined {
   if (chunks.length === 0) return undefined;
@@ -121,11 +137,21 @@ function excerptOf(chunks: readonly Buffer[], contentType: string | undefined): 
     const needed = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
     if (bytes.length - (end - 1) < needed) bytes = bytes.subarray(0, end - 1);
   }
-  if (contentType !== undefined && TEXTUAL_TYPE_RE.test(contentType)) return bytes.toString('utf8');
+  if (contentType !== undefined && TEXTUAL_TYPE_RE.test(contentType)) return capUtf8(bytes.toString('utf8'));
   try {
     const text = utf8.decode(bytes);
     return BINARY_RE.test(text) ? undefined : text;
   } catch {
     return undefined;
   }
+}
+
+/** `text` cut to at most {@link EXCERPT_BYTES} bytes of UTF-8, on a character boundary. */
+function capUtf8(text: string): string {
+  if (text.length * 3 <= EXCERPT_BYTES) return text;
+  const encoded = Buffer.from(text, 'utf8');
+  if (encoded.length <= EXCERPT_BYTES) return text;
+  let end = EXCERPT_BYTES;
+  while (end > 0 && ((encoded[end] as number) & 0xc0) === 0x80) end--;
+  return encoded.subarray(0, end).toString('utf8');
 }
