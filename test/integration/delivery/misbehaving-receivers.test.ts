@@ -68,6 +68,13 @@ describe('a receiver that does not answer HTTP', () => {
     expect(outcome.message).not.toMatch(/without a response/);
   });
 
+  it('an interim 103 and then a closed connection says the receiver answered 103 and no final status', async () => {
+    const port = await answering('HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n');
+    const outcome = await attempt(`http://127.0.0.1:${port}`);
+    expectTrueRecord(outcome);
+    expect(outcome).toMatchObject({ errorCode: 'SOCKET_CLOSED', message: 'Connection closed after an interim HTTP 103, without a final response' });
+  });
+
   it('https to a plain-HTTP server says so, without OpenSSL source paths', async () => {
     const port = await answering('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
     const outcome = await attempt(`https://127.0.0.1:${port}`);
