@@ -104,7 +104,7 @@ export async function startTestEngine(
   for (const q of eventsQueues) q.on('error', () => {});
   queueConnection.on('error', () => {});
   const eventsQueue = eventsQueues[0] as Queue;
-  const settled = async (jobId: string, timeoutMs = 10_000): Promise<'completed' | 'failed'> =>
+  const settled = async (jobId: string, timeoutMs = 30_000): Promise<'completed' | 'failed'> =>
     eventually(
       async () => {
         for (const queue of eventsQueues) {
@@ -171,7 +171,7 @@ export function requestEvent(over: Record<string, unknown> = {}): Record<string,
 /** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
 export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

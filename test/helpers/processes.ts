@@ -132,7 +132,7 @@ export function spawnChild(command: string, args: readonly string[], env: Record
     stderr: () => err,
     stdout: () => out,
     exited,
-    async waitForLog(predicate, timeoutMs = 15_000) {
+    async waitForLog(predicate, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = logs.find(predicate);
