@@ -45,6 +45,12 @@ export interface TestEngine {
   settled(jobId: string, timeoutMs?: number): Promise<'completed' | 'failed'>;
   /** Publishes an event and waits for its job to settle (its first attempts are done). */
   publishSettled(event: Record<string, unknown>): Promise<string>;
+  /**
+   * Waits until nothing is left to do: no event job and no delivery job (a retry, a parked or
+   * detached attempt, a webhook test) waiting, delayed or active, and no attempt in flight. From
+   * then on nothing more is sent, so a test can assert exact counts instead of sleeping first.
+   */
+  idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -116,6 +122,21 @@ export async function startTestEngine(
       timeoutMs,
       `event job ${jobId} to settle`,
     );
+  const pending = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+  const idle = async (timeoutMs = 30_000): Promise<void> => {
+    await eventually(
+      async () => {
+        for (const queue of [...eventsQueues, services.deliveries]) {
+          const counts = await queue.getJobCounts(...pending);
+          if (Object.values(counts).some((c) => c > 0)) return undefined;
+        }
+        const inFlight = await services.metricsRegistry.getSingleMetric('hookpost_attempts_in_flight')?.get();
+        return (inFlight?.values ?? []).every((v) => v.value === 0);
+      },
+      timeoutMs,
+      'every event and delivery job to settle',
+    );
+  };
   let n = 0;
   return {
     services,
@@ -142,6 +163,7 @@ export async function startTestEngine(
       await settled(jobId);
       return jobId;
     },
+    idle,
     async close() {
       await producer.close();
       await Promise.all(eventsQueues.map((q) => q.close()));
