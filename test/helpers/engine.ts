@@ -23,6 +23,8 @@ import {
 import { type VerifyResult, verify } from '../../src/signing/index.js';
 import type { RecordedRequest } from './receiver.js';
 import { uniquePrefix } from './redis.js';
+import { TEST_TOKEN } from './token.js';
+import { DELIVERIES_QUEUE } from '../../src/queue/index.js';
 
 export interface TestEngine {
   readonly services: Services;
@@ -74,7 +76,7 @@ export async function startTestEngine(
     {
       HOOKPOST_REDIS_URL: redisUrl,
       HOOKPOST_PREFIX: uniquePrefix('e'),
-      HOOKPOST_API_TOKENS: 'test-token-0123456789',
+      HOOKPOST_API_TOKENS: TEST_TOKEN,
       HOOKPOST_SIGNING_KEY_FILE: '/unused',
       HOOKPOST_ENCRYPTION_KEY_FILE: '/unused',
       HOOKPOST_ALLOW_HTTP: 'true',
@@ -122,14 +124,10 @@ export async function startTestEngine(
       timeoutMs,
       `event job ${jobId} to settle`,
     );
-  const pending = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
   const idle = async (timeoutMs = 30_000): Promise<void> => {
     await eventually(
       async () => {
-        for (const queue of [...eventsQueues, services.deliveries]) {
-          const counts = await queue.getJobCounts(...pending);
-          if (Object.values(counts).some((c) => c > 0)) return undefined;
-        }
+        if (!(await queuesIdle([...eventsQueues, services.deliveries]))) return undefined;
         const inFlight = await services.metricsRegistry.getSingleMetric('hookpost_attempts_in_flight')?.get();
         return (inFlight?.values ?? []).every((v) => v.value === 0);
       },
@@ -172,6 +170,41 @@ export async function startTestEngine(
       await services.close();
     },
   };
+}
+
+const PENDING_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
+/** True when none of `queues` holds a job waiting, active or delayed. */
+async function queuesIdle(queues: readonly Queue[]): Promise<boolean> {
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts(...PENDING_STATES);
+    if (Object.values(counts).some((c) => c > 0)) return false;
+  }
+  return true;
+}
+
+/**
+ * For hookpost processes a test runs as children: waits until the events queue (every shard) and the
+ * deliveries queue under `prefix` hold no job waiting, active or delayed. An attempt in flight keeps
+ * its job active (a detached one, its placeholder delayed), so from then on nothing more is sent.
+ */
+export async function waitForIdleQueues(
+  redisUrl: string,
+  prefix: string,
+  options: { readonly eventsQueue?: string; readonly shards?: number; readonly timeoutMs?: number } = {},
+): Promise<void> {
+  const connection = createRedis(redisUrl, 'queue');
+  connection.on('error', () => {});
+  const queues = [
+    ...shardPrefixes(prefix, options.shards ?? 1).map((p) => new Queue(options.eventsQueue ?? 'events', { connection, prefix: p })),
+    new Queue(DELIVERIES_QUEUE, { connection, prefix }),
+  ];
+  try {
+    await eventually(() => queuesIdle(queues), options.timeoutMs ?? 60_000, `every job under ${prefix} to settle`);
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    await connection.quit().catch(() => connection.disconnect());
+  }
 }
 
 /** A producer event with defaults for the fields a test does not care about. */

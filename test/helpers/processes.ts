@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './redis.js';
+import { TEST_TOKEN } from './token.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,7 +46,7 @@ export async function workerEnv(
   return {
     HOOKPOST_REDIS_URL: redisUrl,
     HOOKPOST_PREFIX: prefix,
-    HOOKPOST_API_TOKENS: 'test-token-0123456789',
+    HOOKPOST_API_TOKENS: TEST_TOKEN,
     HOOKPOST_SIGNING_KEY_FILE: keyPath,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
