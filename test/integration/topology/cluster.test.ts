@@ -9,7 +9,7 @@ import { eventually } from '../../helpers/engine.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { startTestEngine } from '../../helpers/engine.js';
 import { type TestCluster, startCluster } from '../../helpers/topology.js';
-import { findTool } from '../../unit/shipping/tools.js';
+import { findTool } from '../../helpers/tools.js';
 import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
 // redis-cli (Debian redis-tools, installed with redis-server) creates the cluster.

@@ -1,7 +1,7 @@
 /** The engine on a real Sentinel set: a master, a replica and three sentinels (test/helpers/topology.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestSentinel, startSentinel } from '../../helpers/topology.js';
-import { findTool } from '../../unit/shipping/tools.js';
+import { findTool } from '../../helpers/tools.js';
 import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
 // Skipped without redis-sentinel outside CI; with CI=true they fail instead (.ci/run installs it).
