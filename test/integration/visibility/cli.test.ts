@@ -17,7 +17,7 @@ import { freePort } from '../../helpers/redis.js';
 import { spawnChild } from '../../helpers/processes.js';
 import { startReceiver } from '../../helpers/index.js';
 import { REPO_ROOT } from '../../helpers/metric-names.js';
-import { type Stack, TOKEN, useStack } from './harness.js';
+import { type Stack, TEST_TOKEN as TOKEN, useStack } from '../../helpers/app.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
