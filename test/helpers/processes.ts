@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { freePort } from './redis.js';
 import { TEST_TOKEN } from './token.js';
 
@@ -149,6 +150,29 @@ export function spawnChild(command: string, args: readonly string[], env: Record
           });
         });
       }
+    },
+  };
+}
+
+/**
+ * Per-test cleanup for tests that run processes: `track(p)` kills `p` (SIGKILL) after the test if it
+ * still runs and returns it; `defer(fn)` runs `fn` after the test (last registered first).
+ */
+export function useProcessScope() {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const defer = (cleanup: () => Promise<unknown> | unknown) => {
+    cleanups.push(cleanup);
+  };
+  return {
+    defer,
+    track<T extends ChildWorker>(p: T): T {
+      defer(() => {
+        if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
+      });
+      return p;
     },
   };
 }

@@ -7,24 +7,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LOCAL_DEV_TOKEN } from '../../../config/index.js';
 import { createSigner, loadOrCreateLocalKey, requestTarget } from '../../../src/signing/index.js';
 import { eventually } from '../../helpers/engine.js';
 import { freePort, uniquePrefix } from '../../helpers/index.js';
-import { type ChildWorker, spawnChild, spawnWorker, writeSigningKey } from '../../helpers/processes.js';
+import { spawnChild, spawnWorker, useProcessScope, writeSigningKey } from '../../helpers/processes.js';
 
 describe('examples', () => {
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const track = (p: ChildWorker) => {
-    cleanups.push(() => {
-      if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
-    });
-    return p;
-  };
+  const { defer, track } = useProcessScope();
 
   it('receiver.mjs accepts real deliveries of publish.mjs events and rejects a tampered one', async () => {
     const redisUrl = inject('redisUrl');
@@ -90,7 +81,7 @@ describe('examples', () => {
   it('receiver.mjs on a port that is taken says so and how to choose another, without a stack trace', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    defer(() => new Promise((resolve) => taken.close(resolve)));
     const port = (taken.address() as { port: number }).port;
     const keyFile = join(mkdtempSync(join(tmpdir(), 'hookpost-examples-')), 'public.pem');
     writeFileSync(keyFile, writeSigningKey().publicKeyPem);

@@ -3,9 +3,9 @@
  * delivery (stalled jobs are picked up again); a 25 s attempt is sent once (the job lock is renewed);
  * a Redis restart pauses work without crashing.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { freePort, startReceiver, startRedisServer, uniquePrefix, type Receiver } from '../../helpers/index.js';
-import { type ChildWorker, spawnWorker, workerEnv as workerEnvOf, writeSigningKey } from '../../helpers/processes.js';
+import { spawnWorker, workerEnv as workerEnvOf, writeSigningKey, useProcessScope } from '../../helpers/processes.js';
 import { createProducer } from '../../../src/events/index.js';
 import { createKeys } from '../../../src/redis/index.js';
 import { createRegistry } from '../../../src/registry/index.js';
@@ -39,22 +39,13 @@ const started = (l: Record<string, unknown>) => l.msg === 'engine started';
 const ids = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body.toString()).request_id as string);
 
 describe('worker process', () => {
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const track = (w: ChildWorker) => {
-    cleanups.push(() => {
-      if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
-    });
-    return w;
-  };
+  const { defer, track } = useProcessScope();
 
   it('SIGTERM: stops taking jobs, finishes the in-flight delivery, exits 0', async () => {
     const receiver = await startReceiver(() => ({ status: 204, delayMs: 1_500 }));
-    cleanups.push(() => receiver.close());
+    defer(() => receiver.close());
     const { prefix, redis, producer } = await setup(inject('redisUrl'), receiver);
-    cleanups.push(() => redis.quit());
+    defer(() => redis.quit());
     const worker = track(spawnWorker('worker', await workerEnv(inject('redisUrl'), prefix)));
     await worker.waitForLog(started);
     await producer.publish(requestEvent({ request_id: 'drain-1' }));
@@ -74,9 +65,9 @@ describe('worker process', () => {
 
   it('SIGKILL: no delivery is lost; one sent again is the same delivery (same delivery id)', async () => {
     const receiver = await startReceiver(() => ({ status: 204, delayMs: 20 }));
-    cleanups.push(() => receiver.close());
+    defer(() => receiver.close());
     const { prefix, redis, producer } = await setup(inject('redisUrl'), receiver);
-    cleanups.push(() => redis.quit());
+    defer(() => redis.quit());
     const concurrency = 16;
     const env = await workerEnv(inject('redisUrl'), prefix, { HOOKPOST_CONCURRENCY: String(concurrency) });
     const first = track(spawnWorker('worker', env));
@@ -108,9 +99,9 @@ describe('worker process', () => {
 
   it('an attempt answered after 25 s (timeout 30) is sent exactly once', async () => {
     const receiver = await startReceiver(() => ({ status: 200, delayMs: 25_000 }));
-    cleanups.push(() => receiver.close());
+    defer(() => receiver.close());
     const { prefix, redis, producer } = await setup(inject('redisUrl'), receiver, { timeout: 30 });
-    cleanups.push(() => redis.quit());
+    defer(() => redis.quit());
     const worker = track(spawnWorker('worker', await workerEnv(inject('redisUrl'), prefix)));
     await worker.waitForLog(started);
     await producer.publish(requestEvent({ request_id: 'slow-1' }));
@@ -126,11 +117,11 @@ describe('worker process', () => {
 
   it('a Redis restart pauses work without crashing; work resumes when Redis is back', async () => {
     const server = await startRedisServer({ persistent: true });
-    cleanups.push(() => server.stop());
+    defer(() => server.stop());
     const receiver = await startReceiver();
-    cleanups.push(() => receiver.close());
+    defer(() => receiver.close());
     const { prefix, redis, producer } = await setup(server.url, receiver);
-    cleanups.push(() => redis.disconnect());
+    defer(() => redis.disconnect());
     const worker = track(spawnWorker('worker', await workerEnv(server.url, prefix)));
     await worker.waitForLog(started);
     await producer.publishMany(Array.from({ length: 10 }, (_, i) => requestEvent({ request_id: `before-${i}` })));
