@@ -99,7 +99,7 @@ describe('local mode', () => {
     const dataDir = dataDirWithEmbeddedRedis(await freePort());
     const env = { HOOKPOST_DATA_DIR: dataDir, HOOKPOST_API_PORT: String(await freePort()) };
     const proc = track(how === 'npm start' ? spawnNpmStart(env, { detached: true }) : spawnWorker('local', env, { detached: true }));
-    cleanups.push(() => {
+    defer(() => {
       try {
         process.kill(-(proc.proc.pid as number), 'SIGKILL');
       } catch {
