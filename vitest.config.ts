@@ -21,6 +21,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
+          // Real Redis, receivers and child processes on a shared, loaded machine: generous
+          // deadlines. Tests assert settled state; speed is measured in bench/.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -23,6 +23,8 @@ import {
 import { type VerifyResult, verify } from '../../src/signing/index.js';
 import type { RecordedRequest } from './receiver.js';
 import { uniquePrefix } from './redis.js';
+import { TEST_TOKEN } from './token.js';
+import { DELIVERIES_QUEUE } from '../../src/queue/index.js';
 
 export interface TestEngine {
   readonly services: Services;
@@ -45,6 +47,12 @@ export interface TestEngine {
   settled(jobId: string, timeoutMs?: number): Promise<'completed' | 'failed'>;
   /** Publishes an event and waits for its job to settle (its first attempts are done). */
   publishSettled(event: Record<string, unknown>): Promise<string>;
+  /**
+   * Waits until nothing is left to do: no event job and no delivery job (a retry, a parked or
+   * detached attempt, a webhook test) waiting, delayed or active, and no attempt in flight. From
+   * then on nothing more is sent, so a test can assert exact counts instead of sleeping first.
+   */
+  idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,7 +76,7 @@ export async function startTestEngine(
     {
       HOOKPOST_REDIS_URL: redisUrl,
       HOOKPOST_PREFIX: uniquePrefix('e'),
-      HOOKPOST_API_TOKENS: 'test-token-0123456789',
+      HOOKPOST_API_TOKENS: TEST_TOKEN,
       HOOKPOST_SIGNING_KEY_FILE: '/unused',
       HOOKPOST_ENCRYPTION_KEY_FILE: '/unused',
       HOOKPOST_ALLOW_HTTP: 'true',
@@ -104,7 +112,7 @@ export async function startTestEngine(
   for (const q of eventsQueues) q.on('error', () => {});
   queueConnection.on('error', () => {});
   const eventsQueue = eventsQueues[0] as Queue;
-  const settled = async (jobId: string, timeoutMs = 10_000): Promise<'completed' | 'failed'> =>
+  const settled = async (jobId: string, timeoutMs = 30_000): Promise<'completed' | 'failed'> =>
     eventually(
       async () => {
         for (const queue of eventsQueues) {
@@ -116,6 +124,17 @@ export async function startTestEngine(
       timeoutMs,
       `event job ${jobId} to settle`,
     );
+  const idle = async (timeoutMs = 30_000): Promise<void> => {
+    await eventually(
+      async () => {
+        if (!(await queuesIdle([...eventsQueues, services.deliveries]))) return undefined;
+        const inFlight = await services.metricsRegistry.getSingleMetric('hookpost_attempts_in_flight')?.get();
+        return (inFlight?.values ?? []).every((v) => v.value === 0);
+      },
+      timeoutMs,
+      'every event and delivery job to settle',
+    );
+  };
   let n = 0;
   return {
     services,
@@ -142,6 +161,7 @@ export async function startTestEngine(
       await settled(jobId);
       return jobId;
     },
+    idle,
     async close() {
       await producer.close();
       await Promise.all(eventsQueues.map((q) => q.close()));
@@ -150,6 +170,41 @@ export async function startTestEngine(
       await services.close();
     },
   };
+}
+
+const PENDING_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
+/** True when none of `queues` holds a job waiting, active or delayed. */
+async function queuesIdle(queues: readonly Queue[]): Promise<boolean> {
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts(...PENDING_STATES);
+    if (Object.values(counts).some((c) => c > 0)) return false;
+  }
+  return true;
+}
+
+/**
+ * For hookpost processes a test runs as children: waits until the events queue (every shard) and the
+ * deliveries queue under `prefix` hold no job waiting, active or delayed. An attempt in flight keeps
+ * its job active (a detached one, its placeholder delayed), so from then on nothing more is sent.
+ */
+export async function waitForIdleQueues(
+  redisUrl: string,
+  prefix: string,
+  options: { readonly eventsQueue?: string; readonly shards?: number; readonly timeoutMs?: number } = {},
+): Promise<void> {
+  const connection = createRedis(redisUrl, 'queue');
+  connection.on('error', () => {});
+  const queues = [
+    ...shardPrefixes(prefix, options.shards ?? 1).map((p) => new Queue(options.eventsQueue ?? 'events', { connection, prefix: p })),
+    new Queue(DELIVERIES_QUEUE, { connection, prefix }),
+  ];
+  try {
+    await eventually(() => queuesIdle(queues), options.timeoutMs ?? 60_000, `every job under ${prefix} to settle`);
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    await connection.quit().catch(() => connection.disconnect());
+  }
 }
 
 /** A producer event with defaults for the fields a test does not care about. */
@@ -171,7 +226,7 @@ export function requestEvent(over: Record<string, unknown> = {}): Record<string,
 /** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
 export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { freePort } from './redis.js';
+import { TEST_TOKEN } from './token.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,7 +47,7 @@ export async function workerEnv(
   return {
     HOOKPOST_REDIS_URL: redisUrl,
     HOOKPOST_PREFIX: prefix,
-    HOOKPOST_API_TOKENS: 'test-token-0123456789',
+    HOOKPOST_API_TOKENS: TEST_TOKEN,
     HOOKPOST_SIGNING_KEY_FILE: keyPath,
     HOOKPOST_ALLOW_HTTP: 'true',
     HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
@@ -132,7 +134,7 @@ export function spawnChild(command: string, args: readonly string[], env: Record
     stderr: () => err,
     stdout: () => out,
     exited,
-    async waitForLog(predicate, timeoutMs = 15_000) {
+    async waitForLog(predicate, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = logs.find(predicate);
@@ -148,6 +150,29 @@ export function spawnChild(command: string, args: readonly string[], env: Record
           });
         });
       }
+    },
+  };
+}
+
+/**
+ * Per-test cleanup for tests that run processes: `track(p)` kills `p` (SIGKILL) after the test if it
+ * still runs and returns it; `defer(fn)` runs `fn` after the test (last registered first).
+ */
+export function useProcessScope() {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const defer = (cleanup: () => Promise<unknown> | unknown) => {
+    cleanups.push(cleanup);
+  };
+  return {
+    defer,
+    track<T extends ChildWorker>(p: T): T {
+      defer(() => {
+        if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
+      });
+      return p;
     },
   };
 }

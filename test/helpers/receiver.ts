@@ -85,7 +85,7 @@ export async function startReceiver(responder: Responder = () => ({ status: 204 
     setResponder(next) {
       respond = next;
     },
-    async waitForRequests(count, timeoutMs = 10_000) {
+    async waitForRequests(count, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (requests.length < count) {
         const left = deadline - Date.now();

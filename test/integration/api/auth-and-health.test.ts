@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Registry } from '../../../src/registry/store.js';
-import { type Harness, TOKEN, TOKEN_2, startApi } from './app-harness.js';
+import { type ApiHarness as Harness, TEST_TOKEN as TOKEN, SECOND_TEST_TOKEN as TOKEN_2, startApi } from '../../helpers/app.js';
 
 const BASE = '/v2.1/projects/project-1/webhooks';
 

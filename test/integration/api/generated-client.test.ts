@@ -14,8 +14,9 @@ import { buildProcessApp } from '../../../src/lifecycle/run.js';
 import { type TestEngine, startTestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
 import { inject } from 'vitest';
+import { TEST_TOKEN } from '../../helpers/token.js';
 
-const TOKEN = 'test-token-0123456789';
+const TOKEN = TEST_TOKEN;
 const PROJECT = 'project-1';
 const SECRET = 'Token generated-client-secret-77';
 

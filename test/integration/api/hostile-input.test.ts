@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OWNED_HEADERS } from '../../../src/delivery/index.js';
 import { metricValue, requestEvent, startTestEngine, type TestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
-import { AUTH, type Harness, startApi } from './app-harness.js';
+import { TEST_AUTH as AUTH, type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 const WEBHOOKS = '/v2.1/projects/project-1/webhooks';
 const TESTS = '/v2.1/projects/project-1/webhooks-tests';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJsonSchema } from '../../../src/api/openapi.js';
 import { createApiSchemas } from '../../../src/api/surfaces/ubiops/schemas.js';
 import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
-import { type Harness, startApi } from './app-harness.js';
+import { type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 describe('OpenAPI document', () => {
   let h: Harness;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiDeps, buildApp } from '../../../src/api/index.js';
 import { ErrorCode } from '../../../src/errors.js';
 import { createSigner } from '../../../src/signing/index.js';
-import { type Harness, startApi } from './app-harness.js';
+import { type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 const signer = createSigner([generateKeyPairSync('ed25519').privateKey, generateKeyPairSync('ed25519').privateKey]);
 const [current, next] = signer.publicKeys as [(typeof signer.publicKeys)[0], (typeof signer.publicKeys)[0]];

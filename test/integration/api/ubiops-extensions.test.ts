@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_WEBHOOK_CREATE } from '../../fixtures/seed-webhook.js';
-import { type Harness, startApi } from './app-harness.js';
+import { type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 const BASE = '/v2.1/projects/project-1/webhooks';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildProcessApp } from '../../../src/lifecycle/run.js';
 import { type TestEngine, eventually, startTestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
+import { TEST_TOKEN } from '../../helpers/token.js';
 
-const TOKEN = 'test-token-0123456789';
+const TOKEN = TEST_TOKEN;
 const WORKSPACE = 'workspace-1';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const NEW_SECRET = 'a-plain-text-secret-for-rotation';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startApi } from './app-harness.js';
+import { type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 const BASE = '/v2.1/projects/project-1/webhooks';
 
@@ -112,7 +112,7 @@ describe('API validation', () => {
     const res = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Token test-token-0123456789', 'content-type': 'application/json' },
       payload: JSON.stringify(body).replaceAll('\u00ff', '\\u00ff'),
     });
     expect(res.statusCode, res.body).toBe(201);
@@ -170,7 +170,7 @@ describe('API validation', () => {
     const bad = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Token test-token-0123456789', 'content-type': 'application/json' },
       payload: '{"name": "w", "headers": [{"key": "Authorization", "value": "Token SECRET-VALUE"',
     });
     expect(bad.statusCode).toBe(400);
@@ -179,7 +179,7 @@ describe('API validation', () => {
     const proto = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Token test-token-0123456789', 'content-type': 'application/json' },
       payload: '{"__proto__": {"x": 1}}',
     });
     expect(proto.statusCode).toBe(400);
@@ -188,7 +188,7 @@ describe('API validation', () => {
     const empty = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Token test-token-0123456789', 'content-type': 'application/json' },
       payload: '',
     });
     expect(empty.statusCode).toBe(400);
@@ -197,7 +197,7 @@ describe('API validation', () => {
     const noBody = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef' },
+      headers: { authorization: 'Token test-token-0123456789' },
     });
     expect(noBody.statusCode).toBe(400);
     expect(noBody.json()).toEqual({ error: 'body: required' });
@@ -205,7 +205,7 @@ describe('API validation', () => {
     const text = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef', 'content-type': 'text/plain' },
+      headers: { authorization: 'Token test-token-0123456789', 'content-type': 'text/plain' },
       payload: 'hello',
     });
     expect(text.statusCode).toBe(415);
@@ -214,7 +214,7 @@ describe('API validation', () => {
     const large = await h.app.inject({
       method: 'POST',
       url: BASE,
-      headers: { authorization: 'Token test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Token test-token-0123456789', 'content-type': 'application/json' },
       payload: JSON.stringify({ ...valid, description: 'x'.repeat(1100 * 1024) }),
     });
     expect(large.statusCode).toBe(413);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startApi } from './app-harness.js';
+import { type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 const TESTS = '/v2.1/projects/project-1/webhooks-tests';
 

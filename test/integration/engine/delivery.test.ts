@@ -27,7 +27,7 @@ describe('delivery engine: events to signed POSTs', () => {
     const event = requestEvent({ request_id: 'req-1' });
     await t.producer.publish(event);
     const requests = await receiver.waitForRequests(2);
-    await new Promise((r) => setTimeout(r, 200));
+    await t.idle();
     expect(receiver.requests).toHaveLength(2);
     expect(requests.map((r) => r.path).sort()).toEqual(['/completed', '/finished?x=1']);
     for (const r of requests) {

@@ -5,7 +5,7 @@
  * disallowed, an http URL is refused.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { metricValue, requestEvent, sleep, startTestEngine, type TestEngine } from '../../helpers/engine.js';
+import { metricValue, requestEvent, startTestEngine, type TestEngine } from '../../helpers/engine.js';
 import { type Receiver, startReceiver } from '../../helpers/index.js';
 
 describe('destination guard', () => {
@@ -36,7 +36,7 @@ describe('destination guard', () => {
       ids.set(hook.id, name);
     }
     await t.publishSettled(requestEvent());
-    await sleep(300);
+    await t.idle();
     expect(receiver.requests).toHaveLength(0);
 
     const count = Object.keys(urls).length;
@@ -67,7 +67,7 @@ describe('destination guard', () => {
     receiver = await startReceiver();
     await t.createWebhook({ url: `${receiver.url}/plain-http`, retry: true });
     await t.publishSettled(requestEvent());
-    await sleep(300);
+    await t.idle();
     expect(receiver.requests).toHaveLength(0);
     expect(await metricValue(t, 'hookpost_deliveries_total', { outcome: 'refused' })).toBe(1);
     const [letter] = await t.services.deadLetters.list('demo');

@@ -9,7 +9,6 @@ import {
   eventually,
   metricValue,
   requestEvent,
-  sleep,
   type TestEngine,
   useTestScope,
 } from '../../helpers/engine.js';
@@ -26,27 +25,26 @@ describe('failed attempts and what counts as success', () => {
   };
   const attemptLines = (t: TestEngine) => t.logs.filter((l) => l.msg === 'delivery attempted');
   // An attempt that outlives the inline budget (500 ms) ends after its event job: wait for its line.
-  const firstAttempt = (t: TestEngine) => eventually(() => attemptLines(t)[0], 5_000, 'the attempt to end');
+  const firstAttempt = (t: TestEngine) => eventually(() => attemptLines(t)[0], 30_000, 'the attempt to end');
   const onlyLetter = async (t: TestEngine) => {
     const letters = await t.services.deadLetters.list('demo');
     expect(letters).toHaveLength(1);
     return letters[0];
   };
 
-  it('timeout: 1 s ends the attempt at about 1 s although the receiver takes 3 s', async () => {
+  it('timeout: 1 s ends the attempt although the receiver never answers in time', async () => {
     const t = await engine();
-    const r = await receiver(() => ({ status: 204, delayMs: 3_000 }));
+    // Answers after 60 s: only the webhook's timeout can end the attempt before the test's deadlines.
+    const r = await receiver(() => ({ status: 204, delayMs: 60_000 }));
     await t.createWebhook({ url: `${r.url}/slow`, timeout: 1 });
-    const startedAt = Date.now();
     await t.publishSettled(requestEvent());
     const line = await firstAttempt(t);
-    expect(Date.now() - startedAt).toBeLessThan(2_500);
     expect(r.requests).toHaveLength(1);
     expect(line).toMatchObject({ outcome: 'failed', errorCode: 'TIMEOUT' });
     expect(line?.status).toBeUndefined();
+    // Not before its time (a bound that load cannot break).
     expect(line?.durationMs).toBeGreaterThanOrEqual(950);
-    expect(line?.durationMs).toBeLessThan(1_500);
-    await eventually(async () => (await t.services.deadLetters.list('demo')).length > 0, 2_000, 'the dead letter');
+    await eventually(async () => (await t.services.deadLetters.list('demo')).length > 0, 30_000, 'the dead letter');
     expect(await onlyLetter(t)).toMatchObject({ errorCode: 'TIMEOUT', errorMessage: 'Timed out after 1 s', attempts: 1 });
     expect(await metricValue(t, 'hookpost_deliveries_total', { event: EVENT, outcome: 'failed' })).toBe(1);
     expect(await metricValue(t, 'hookpost_delivery_attempt_duration_seconds', { outcome: 'failure' })).toBe(1);
@@ -54,17 +52,14 @@ describe('failed attempts and what counts as success', () => {
 
   it('the timeout also bounds reading the response body', async () => {
     const t = await engine();
-    // Answers 200 at once, then trickles its body for 3 s.
+    // Answers 200 at once, then trickles its body without end (until the connection closes): only
+    // the webhook's timeout can end the attempt.
     const server: Server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('a');
         const timer = setInterval(() => res.write('b'), 100);
-        setTimeout(() => {
-          clearInterval(timer);
-          res.end();
-        }, 3_000);
         res.on('close', () => clearInterval(timer));
       });
     });
@@ -77,13 +72,11 @@ describe('failed attempts and what counts as success', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     await t.createWebhook({ url: `http://127.0.0.1:${port}/trickle`, timeout: 1 });
-    const startedAt = Date.now();
     await t.publishSettled(requestEvent());
     const line = await firstAttempt(t);
-    expect(Date.now() - startedAt).toBeLessThan(2_500);
-    // The receiver answered 200: the delivery counts, but it did not hold the attempt for 3 s.
+    // The receiver answered 200: the delivery counts, and the endless body did not hold the attempt.
     expect(line).toMatchObject({ outcome: 'delivered', status: 200 });
-    expect(line?.durationMs).toBeLessThan(1_500);
+    expect(line?.durationMs).toBeGreaterThanOrEqual(950);
   });
 
   it('a refused connection is a failed attempt: "Connection refused"', async () => {
@@ -133,7 +126,7 @@ describe('failed attempts and what counts as success', () => {
       headers: [{ key: 'X-Bad', value: 'a\r\nInjected: 1', protected: true }],
     });
     await t.publishSettled(requestEvent());
-    await sleep(300);
+    await t.idle();
     for (const x of r.requests) expect(x.headers.injected).toBeUndefined();
     expect(r.requests).toHaveLength(0);
     expect(attemptLines(t)).toMatchObject([{ outcome: 'failed', errorCode: 'INVALID_REQUEST' }]);
@@ -156,7 +149,7 @@ describe('failed attempts and what counts as success', () => {
     }));
     for (const status of statuses) await t.createWebhook({ url: `${r.url}/${status}`, retry: true });
     await t.publishSettled(requestEvent());
-    await sleep(300);
+    await t.idle();
     expect(r.requests).toHaveLength(statuses.length);
     expect(elsewhere.requests).toHaveLength(0);
     expect(await metricValue(t, 'hookpost_deliveries_total', { event: EVENT, outcome: 'success' })).toBe(5);
@@ -177,7 +170,6 @@ describe('failed attempts and what counts as success', () => {
       ['delivered', 200],
       ['failed', 500],
     ]);
-    for (const l of lines) expect(l.durationMs).toBeLessThan(2_000);
     expect(await onlyLetter(t)).toMatchObject({ errorMessage: 'Received HTTP 500' });
 
     // The same origin still works afterwards.
@@ -188,18 +180,17 @@ describe('failed attempts and what counts as success', () => {
 
   it('a slow receiver holds up neither the other webhooks of its event nor other events', async () => {
     const t = await engine();
-    const slow = await receiver(() => ({ status: 204, delayMs: 2_500 }));
+    // Holds its request until the test ends: whatever reaches the fast receiver did not wait for it.
+    const slow = await receiver(() => ({ status: 204, delayMs: 120_000 }));
     const fast = await receiver(() => ({ status: 204 }));
-    const slowHook = await t.createWebhook({ url: `${slow.url}/slow`, timeout: 5 });
+    const slowHook = await t.createWebhook({ url: `${slow.url}/slow`, timeout: 60 });
     await t.createWebhook({ url: `${fast.url}/same-event`, event: 'deployment_request_finished' });
     await t.createWebhook({ url: `${fast.url}/other-object`, object_name: 'other' });
-    const startedAt = Date.now();
     await t.producer.publish(requestEvent());
     await slow.waitForRequests(1);
     await t.producer.publish(requestEvent({ object_name: 'other' }));
-    await fast.waitForRequests(2, 2_000);
-    // Well before the slow receiver answers (2.5 s).
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    await fast.waitForRequests(2, 30_000);
+    // While the slow receiver still holds its request: no attempt of it has ended.
     expect(slow.requests).toHaveLength(1);
     expect(t.logs.filter((l) => l.msg === 'delivery attempted' && l.webhookId === slowHook.id)).toHaveLength(0);
     expect(fast.requests.map((x) => x.path).sort()).toEqual(['/other-object', '/same-event']);

@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { DELIVERIES_QUEUE } from '../../../src/queue/jobs.js';
-import { eventually, metricValue, requestEvent, sleep, useTestScope } from '../../helpers/engine.js';
+import { eventually, metricValue, requestEvent, useTestScope } from '../../helpers/engine.js';
 import { startReceiver } from '../../helpers/index.js';
 
 describe('queue hygiene', () => {
@@ -39,7 +39,7 @@ describe('queue hygiene', () => {
       5_000,
       'the invalid ones',
     );
-    await sleep(100);
+    await t.idle();
     expect(await raw.getJobCounts('completed', 'failed')).toEqual({ completed: 5, failed: 3 });
   });
 
@@ -59,8 +59,8 @@ describe('queue hygiene', () => {
     expect(await t.settled('not-json', 5_000)).toBe('failed');
     // (BullMQ's own getJob would throw on this data: read the hash.)
     expect(await redis.hget(`${prefix}:${eventsQueue}:not-json`, 'failedReason')).toBe('invalid event: data is not JSON');
-    // It stays failed: no stall, no re-queue.
-    await sleep(1_500);
+    // It stays failed: no stall, no re-queue (nothing is left waiting, active or delayed).
+    await t.idle();
     expect(await raw.getJobState('not-json')).toBe('failed');
     expect(t.logs.filter((l) => l.jobId === 'not-json')).toEqual([
       expect.objectContaining({ msg: 'invalid event rejected', error: 'data is not JSON' }),

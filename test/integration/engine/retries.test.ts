@@ -9,7 +9,6 @@ import {
   eventually,
   metricValue,
   requestEvent,
-  sleep,
   type TestEngine,
   useTestScope,
   verifyRecorded,
@@ -38,8 +37,8 @@ describe('retries, dead letters and re-drives', () => {
     const hook = await t.createWebhook({ url: `${r.url}/hook`, retry: true });
     await t.producer.publish(requestEvent());
     await r.waitForRequests(3);
-    await eventually(async () => (await deliveries(t, 'success')) === 1, 5_000, 'the success to be counted');
-    await sleep(300);
+    await eventually(async () => (await deliveries(t, 'success')) === 1, 30_000, 'the success to be counted');
+    await t.idle();
     expect(r.requests).toHaveLength(3);
 
     const ids = new Set(r.requests.map((x) => x.headers['hookpost-delivery-id']));
@@ -75,7 +74,7 @@ describe('retries, dead letters and re-drives', () => {
     const hook = await t.createWebhook({ url: `${r.url}/hook`, retry: false });
     const event = requestEvent();
     await t.publishSettled(event);
-    await sleep(500);
+    await t.idle();
     expect(r.requests).toHaveLength(1);
 
     const letters = await t.services.deadLetters.list('demo');
@@ -104,8 +103,8 @@ describe('retries, dead letters and re-drives', () => {
     const [letter] = await eventually(async () => {
       const list = await t.services.deadLetters.list('demo');
       return list.length > 0 ? list : undefined;
-    }, 5_000, 'the dead letter');
-    await sleep(300);
+    }, 30_000, 'the dead letter');
+    await t.idle();
     expect(r.requests).toHaveLength(4);
     expect(new Set(r.requests.map((x) => x.headers['hookpost-delivery-id'])).size).toBe(1);
     expect(letter).toMatchObject({ attempts: 4, errorMessage: 'Received HTTP 500', errorCode: 'HTTP_500' });
@@ -169,7 +168,7 @@ describe('retries, dead letters and re-drives', () => {
     await t.createWebhook({ url: `${flaky.url}/completed`, retry: true });
     await t.producer.publish(requestEvent());
     await flaky.waitForRequests(2);
-    await sleep(300);
+    await t.idle();
     expect(flaky.requests).toHaveLength(2);
     expect(healthy.requests.map((x) => x.path).sort()).toEqual(['/completed', '/finished']);
     const ids = new Set([...healthy.requests, ...flaky.requests].map((x) => x.headers['hookpost-delivery-id']));
@@ -212,9 +211,9 @@ describe('retries, dead letters and re-drives', () => {
     });
     await t.services.registry.update('demo', rewired.name, { event: 'deployment_request_started' });
 
-    await other.waitForRequests(1, 3_000);
-    await eventually(async () => (await deliveries(t, 'skipped')) === 3, 3_000, 'three skipped deliveries');
-    await sleep(300);
+    await other.waitForRequests(1, 30_000);
+    await eventually(async () => (await deliveries(t, 'skipped')) === 3, 30_000, 'three skipped deliveries');
+    await t.idle();
     expect(r.requests).toHaveLength(4);
     expect(other.requests).toHaveLength(1);
     const retried = other.requests[0];
@@ -254,8 +253,8 @@ describe('retries, dead letters and re-drives', () => {
 
     expect(await redriveDeadLetter(t.services, 'demo', deliveryId)).not.toBeNull();
     await r.waitForRequests(3);
-    await eventually(async () => (await deliveries(t, 'success')) === 1, 5_000, 'the re-drive to succeed');
-    await sleep(300);
+    await eventually(async () => (await deliveries(t, 'success')) === 1, 30_000, 'the re-drive to succeed');
+    await t.idle();
     expect(r.requests).toHaveLength(3);
     for (const x of r.requests) {
       expect(x.headers['hookpost-delivery-id']).toBe(deliveryId);

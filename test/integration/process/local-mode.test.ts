@@ -8,11 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LOCAL_DEV_TOKEN } from '../../../config/index.js';
 import { eventually } from '../../helpers/engine.js';
 import { freePort, startRedisServer } from '../../helpers/index.js';
-import { type ChildWorker, spawnNpmStart, spawnWorker, writeSigningKey } from '../../helpers/processes.js';
+import { type ChildWorker, spawnNpmStart, spawnWorker, writeSigningKey, useProcessScope } from '../../helpers/processes.js';
 
 const alive = (pid: number) => {
   try {
@@ -43,16 +43,7 @@ const api = (port: number, path: string, init: RequestInit = {}) =>
   });
 
 describe('local mode', () => {
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const track = (p: ChildWorker) => {
-    cleanups.push(() => {
-      if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
-    });
-    return p;
-  };
+  const { defer, track } = useProcessScope();
 
   it('npm start: loopback only, embedded Redis; SIGTERM to npm stops node and Redis, exit 0; data is reused', async () => {
     const redisPort = await freePort();
@@ -108,7 +99,7 @@ describe('local mode', () => {
     const dataDir = dataDirWithEmbeddedRedis(await freePort());
     const env = { HOOKPOST_DATA_DIR: dataDir, HOOKPOST_API_PORT: String(await freePort()) };
     const proc = track(how === 'npm start' ? spawnNpmStart(env, { detached: true }) : spawnWorker('local', env, { detached: true }));
-    cleanups.push(() => {
+    defer(() => {
       try {
         process.kill(-(proc.proc.pid as number), 'SIGKILL');
       } catch {
@@ -164,7 +155,7 @@ describe('local mode', () => {
   it('NOAUTH and WRONGPASS are said as such, and no password is ever printed', async () => {
     const password = 'pw-0123456789-secret';
     const server = await startRedisServer({ args: ['--requirepass', password] });
-    cleanups.push(() => server.stop());
+    defer(() => server.stop());
     const run = async (url: string) => {
       const local = spawnWorker('local', { HOOKPOST_REDIS_URL: url, HOOKPOST_DATA_DIR: mkdtempSync(join(tmpdir(), 'hookpost-local-')) });
       expect(await local.exited).toBe(1);
@@ -201,7 +192,7 @@ describe('local mode', () => {
   ] as const)('%s: a port already in use is one line naming %s, exit 1', async (role, variable) => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    defer(() => new Promise((resolve) => taken.close(resolve)));
     const port = (taken.address() as { port: number }).port;
     const proc = track(
       spawnWorker(role, {

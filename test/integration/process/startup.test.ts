@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../helpers/index.js';
 import { spawnWorker, writeSigningKey } from '../../helpers/processes.js';
+import { TEST_TOKEN } from '../../helpers/token.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookpost-startup-'));
 const rsaKey = join(dir, 'rsa.pem');
@@ -43,7 +44,7 @@ describe('process startup', () => {
     const api = spawnWorker('api', {
       HOOKPOST_REDIS_URL: inject('redisUrl'),
       HOOKPOST_SIGNING_KEY_FILE: writeSigningKey().path,
-      HOOKPOST_API_TOKENS: 'test-token-0123456789',
+      HOOKPOST_API_TOKENS: TEST_TOKEN,
       HOOKPOST_API_HOST: '127.0.0.1',
       HOOKPOST_API_PORT: String(port),
     });

@@ -4,7 +4,7 @@
  * says `keep_secrets: true`; same-origin moves are fine. Both surfaces.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startApi } from '../api/app-harness.js';
+import { type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
 const BASE = '/v2.1/projects/p/webhooks';
 const create = {
@@ -79,7 +79,7 @@ describe('retargeting a webhook (UP42 PUT)', () => {
     h.app.inject({
       method,
       url,
-      headers: { authorization: 'Bearer test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Bearer test-token-0123456789', 'content-type': 'application/json' },
       payload: JSON.stringify(body),
     });
   const up42 = { name: 'Hook', url: 'https://receiver.example/in', events: ['deployment_request_completed'], active: true };

@@ -19,8 +19,9 @@ import {
 import { startTestEngine, testEncryptionKey, useTestScope } from '../../helpers/engine.js';
 import { type RedisServer, startRedisServer, uniquePrefix } from '../../helpers/index.js';
 import { dumpRedis, found } from './redis-dump.js';
+import { TEST_TOKEN } from '../../helpers/token.js';
 
-const TOKEN = 'test-token-0123456789';
+const TOKEN = TEST_TOKEN;
 const unique = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
 
 let server: RedisServer;

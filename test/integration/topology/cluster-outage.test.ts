@@ -14,7 +14,7 @@ import { requestEvent, sleep } from '../../helpers/engine.js';
 import { freePort, startReceiver, uniquePrefix, type Receiver } from '../../helpers/index.js';
 import { type ChildWorker, spawnWorker, workerEnv, writeEncryptionKey, writeSigningKey } from '../../helpers/processes.js';
 import { type TestCluster, startCluster } from '../../helpers/topology.js';
-import { findTool } from '../../unit/shipping/tools.js';
+import { findTool } from '../../helpers/tools.js';
 import { receivedIds } from './scenarios.js';
 
 const tool = findTool('redis-cli', ['--version'], 'redis-tools');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../../src/redis/index.js';
 import { eventually } from '../../helpers/engine.js';
 import { type TestCluster, startCluster } from '../../helpers/topology.js';
-import { findTool } from '../../unit/shipping/tools.js';
+import { findTool } from '../../helpers/tools.js';
 
 const tool = findTool('redis-cli', ['--version'], 'redis-tools');
 

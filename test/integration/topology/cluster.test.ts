@@ -9,7 +9,7 @@ import { eventually } from '../../helpers/engine.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { startTestEngine } from '../../helpers/engine.js';
 import { type TestCluster, startCluster } from '../../helpers/topology.js';
-import { findTool } from '../../unit/shipping/tools.js';
+import { findTool } from '../../helpers/tools.js';
 import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
 // redis-cli (Debian redis-tools, installed with redis-server) creates the cluster.
@@ -17,12 +17,12 @@ const tool = findTool('redis-cli', ['--version'], 'redis-tools');
 /** Every node requires it: the URL carries it, and no log line may show it. */
 const PASSWORD = 'cluster-s3cret-pw';
 
-describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
+describe.skipIf(tool.skip)('Redis Cluster', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     tool.require();
     cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 2_000, password: PASSWORD });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
   });
@@ -103,7 +103,7 @@ describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
       const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
       expect(a.gate.tryAcquire('https://dead.example')).toBe('ok');
       a.gate.release('https://dead.example', { responded: true, success: false, durationMs: 1 });
-      await eventually(() => b.gate.state('https://dead.example') === 'open', 2_000, 'the other gate to open');
+      await eventually(() => b.gate.state('https://dead.example') === 'open', 30_000, 'the other gate to open');
     } finally {
       for (const r of replicas) await r.close();
     }
@@ -120,7 +120,7 @@ describe.skipIf(tool.skip)('Redis Cluster', { timeout: 60_000 }, () => {
         ratePerS: 40,
         killAfter: 40,
         kill: () => victim.kill(),
-        settleMs: 30_000,
+        settleMs: 90_000,
       });
       const promoted = await cluster.waitForFailover(registryKey);
       expect(promoted.port).not.toBe(victim.port);

@@ -53,7 +53,7 @@ export async function deliverSigned(s: Scenario, count: number): Promise<void> {
     await s.t.producer.publish(event);
     ids.push(String(event['request_id']));
   }
-  await eventually(() => ids.every((id) => receivedIds(s.receiver).has(id)), 20_000, `${count} deliveries`);
+  await eventually(() => ids.every((id) => receivedIds(s.receiver).has(id)), 60_000, `${count} deliveries`);
   for (const r of s.receiver.requests) expect(await verifyRecorded(r, s.t.publicKeyPem)).toMatchObject({ ok: true });
   expect(s.receiver.requests).toHaveLength(count);
 }

@@ -1,7 +1,7 @@
 /** The engine on a real Sentinel set: a master, a replica and three sentinels (test/helpers/topology.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestSentinel, startSentinel } from '../../helpers/topology.js';
-import { findTool } from '../../unit/shipping/tools.js';
+import { findTool } from '../../helpers/tools.js';
 import { deliverSigned, runFailover, startScenario } from './scenarios.js';
 
 // Skipped without redis-sentinel outside CI; with CI=true they fail instead (.ci/run installs it).
@@ -10,12 +10,12 @@ const tool = findTool('redis-sentinel', ['--version'], 'redis-sentinel');
 const PASSWORD = 'data-s3cret-pw';
 const SENTINEL_PASSWORD = 'sentinel-s3cret-pw';
 
-describe.skipIf(tool.skip)('Redis Sentinel', { timeout: 60_000 }, () => {
+describe.skipIf(tool.skip)('Redis Sentinel', { timeout: 240_000 }, () => {
   let sentinel: TestSentinel;
   beforeAll(async () => {
     tool.require();
     sentinel = await startSentinel({ downAfterMs: 1_000, failoverTimeoutMs: 3_000, password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await sentinel?.stop();
   });
@@ -39,7 +39,7 @@ describe.skipIf(tool.skip)('Redis Sentinel', { timeout: 60_000 }, () => {
         ratePerS: 40,
         killAfter: 40,
         kill: () => victim.kill(),
-        settleMs: 30_000,
+        settleMs: 90_000,
       });
       const promoted = await sentinel.waitForFailover(victim);
       expect(promoted.port).not.toBe(victim.port);

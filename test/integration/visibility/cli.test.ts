@@ -17,7 +17,7 @@ import { freePort } from '../../helpers/redis.js';
 import { spawnChild } from '../../helpers/processes.js';
 import { startReceiver } from '../../helpers/index.js';
 import { REPO_ROOT } from '../../helpers/metric-names.js';
-import { type Stack, TOKEN, useStack } from './harness.js';
+import { type Stack, TEST_TOKEN as TOKEN, useStack } from '../../helpers/app.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -34,7 +34,7 @@ function envOf(s: Stack): Record<string, string> {
 function cli(args: readonly string[], env: Record<string, string>): Promise<Run> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -61,7 +61,7 @@ describe('hookpost CLI', () => {
     const down = await cli(['deliveries', '--url', 'http://127.0.0.1:9'], {});
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('cannot reach the hookpost API at http://127.0.0.1:9');
-  }, 120_000);
+  }, 180_000);
 
   it('publishes, tails, lists, shows, re-delivers, re-drives and tests', async () => {
     const s = await stack();
@@ -71,12 +71,13 @@ describe('hookpost CLI', () => {
     defer(() => r.close());
     await s.t.createWebhook({ name: 'cli-hook', url: `${r.url}/in` } as never);
 
-    const tail = spawnChild(process.execPath, [CLI, 'tail', '--interval', '200', '--last', '0'], env);
+    // Its starting point is given (before anything is published; the stack's prefix is fresh), so the
+    // tail sees every delivery however late it starts on a loaded machine.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const tail = spawnChild(process.execPath, [CLI, 'tail', '--interval', '200', '--since', since], env);
     defer(async () => {
       if (tail.proc.exitCode === null) tail.proc.kill('SIGKILL');
     });
-    // The tail has read its starting point once the first poll is due.
-    await new Promise((res) => setTimeout(res, 600));
 
     const published = await cli(['publish', '--object-name', 'model', '--version', 'v1', '--request-id', 'cli-req-1', '--result', '{"label":"x"}'], env);
     expect(published).toMatchObject({ code: 0, stdout: 'published cli-req-1.completed\n1 webhook matches: cli-hook\n' });
@@ -85,7 +86,7 @@ describe('hookpost CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('not published');
 
-    await eventually(() => tail.stdout().includes('cli-req-1'), 10_000, 'the tail to print the delivery').catch((err) => {
+    await eventually(() => tail.stdout().includes('cli-req-1'), 60_000, 'the tail to print the delivery').catch((err) => {
       throw new Error(`${err.message}; tail stdout: ${tail.stdout()} stderr: ${tail.stderr()}; receiver saw ${r.requests.length}`);
     });
     const line = tail.stdout().split('\n').find((l) => l.includes('cli-req-1')) ?? '';
@@ -104,19 +105,19 @@ describe('hookpost CLI', () => {
 
     failing = false;
     expect(await cli(['redeliver', deliveryId], env)).toMatchObject({ code: 0, stdout: `queued ${deliveryId}\n` });
-    await eventually(() => tail.stdout().split('\n').some((l) => l.includes(deliveryId) && l.includes('success')), 10_000, 'the re-delivery in the tail');
+    await eventually(() => tail.stdout().split('\n').some((l) => l.includes(deliveryId) && l.includes('success')), 60_000, 'the re-delivery in the tail');
     expect(await cli(['redeliver', '00000000-0000-8000-8000-000000000000'], env)).toMatchObject({ code: 1 });
 
     // Two more dead letters, re-driven in bulk with a progress line.
     failing = true;
     await cli(['publish', '--object-name', 'model', '--version', 'v1', '--request-id', 'cli-req-2'], env);
     await cli(['publish', '--object-name', 'model', '--version', 'v1', '--request-id', 'cli-req-3'], env);
-    await eventually(async () => (await s.call('GET', '/v2.1/projects/demo/dead-letters')).json.length === 2, 10_000, 'two dead letters');
+    await eventually(async () => (await s.call('GET', '/v2.1/projects/demo/dead-letters')).json.length === 2, 60_000, 'two dead letters');
     failing = false;
     const redriven = await cli(['dead-letters', 'redrive', '--webhook', 'cli-hook'], env);
     expect(redriven).toMatchObject({ code: 0, stdout: 'queued 2 dead letter(s)\n' });
     expect(redriven.stderr).toContain('re-driving dead letters: 2 queued, 0 left');
-    await eventually(async () => (await s.call('GET', '/v2.1/projects/demo/deliveries?outcome=success')).json.items.length === 3);
+    await eventually(async () => (await s.call('GET', '/v2.1/projects/demo/deliveries?outcome=success')).json.items.length === 3, 60_000, 'three successes');
 
     expect(await cli(['test', 'cli-hook'], env)).toMatchObject({ code: 0, stdout: 'test to cli-hook: delivered\n' });
     failing = true;
@@ -132,7 +133,7 @@ describe('hookpost CLI', () => {
     tail.proc.kill('SIGINT');
     expect(await tail.exited).toBe(0);
     expect(tail.stderr()).toBe('');
-  }, 180_000);
+  }, 600_000);
 });
 
 describe('hookpost publish says what matched', () => {

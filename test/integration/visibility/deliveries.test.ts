@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { eventually, requestEvent } from '../../helpers/engine.js';
 import { type Reply, startReceiver } from '../../helpers/index.js';
-import { type Stack, useStack } from './harness.js';
+import { type Stack, useStack } from '../../helpers/app.js';
 
 const P = '/v2.1/projects/demo';
 

@@ -9,7 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { type AttemptRecord, DEFAULT_RETENTION, createAttemptLogWriter } from '../../../src/attempts/index.js';
 import { requestEvent } from '../../helpers/engine.js';
-import { TOKEN, type Stack, useStack } from './harness.js';
+import { type Stack, TEST_TOKEN as TOKEN, useStack } from '../../helpers/app.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

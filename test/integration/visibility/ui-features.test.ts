@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, requestEvent, sleep } from '../../helpers/engine.js';
 import { startReceiver } from '../../helpers/index.js';
 import { SETTLE_MS, artifacts, connect, executablePath, openPage, useBrowser } from './browser.js';
-import { TOKEN, type Stack, useStack } from './harness.js';
+import { type Stack, TEST_TOKEN as TOKEN, useStack } from '../../helpers/app.js';
 
 const hook = (name: string, url: string, over: Record<string, unknown> = {}) => ({
   name,

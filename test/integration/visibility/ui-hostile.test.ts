@@ -12,7 +12,7 @@ import { findUiDir } from '../../../src/api/routes/ui.js';
 import { eventually, requestEvent } from '../../helpers/engine.js';
 import { startReceiver } from '../../helpers/index.js';
 import { SETTLE_MS, artifacts, connect, executablePath, openPage, useBrowser } from './browser.js';
-import { TOKEN, useStack } from './harness.js';
+import { TEST_TOKEN as TOKEN, useStack } from '../../helpers/app.js';
 
 const IMG_NAME = '<img src=x onerror="window.__pwned=1">';
 const SCRIPT_VALUE = '"><script>window.__pwned=2</script><img src=x onerror=window.__pwned=2>';

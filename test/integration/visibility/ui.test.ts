@@ -12,7 +12,7 @@ import { type WebhookCreate, createRegistry, createSecretsCipher } from '../../.
 import { eventually, requestEvent, testEncryptionKey } from '../../helpers/engine.js';
 import { startReceiver } from '../../helpers/index.js';
 import { SETTLE_MS, artifacts, connect, executablePath, openPage, useBrowser, waitForRefreshes } from './browser.js';
-import { TOKEN, useStack } from './harness.js';
+import { TEST_TOKEN as TOKEN, useStack } from '../../helpers/app.js';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, readRepoFile } from '../../helpers/metric-names.js';
 import { CHART_DIR, defaultValues, mergeValues, readYaml, type Values, valueAt } from './chart.js';
-import { findTool } from './tools.js';
+import { findTool } from '../../helpers/tools.js';
 
 const DOCS = ['README.md', 'helm/README.md', 'helm/hookpost/README.md'];
 

@@ -13,7 +13,7 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../../config/index.js';
 import { ALERTS_FILE, DASHBOARD_FILE, REPO_ROOT, readRepoFile } from '../../helpers/metric-names.js';
 import { CHART_DIR, chartFiles, defaultValues, mergeValues, readYaml, type Values } from './chart.js';
-import { findTool } from './tools.js';
+import { findTool } from '../../helpers/tools.js';
 
 interface Manifest {
   kind: string;

@@ -18,7 +18,7 @@ import {
   REPO_ROOT,
   readRepoFile,
 } from '../../helpers/metric-names.js';
-import { findTool } from './tools.js';
+import { findTool } from '../../helpers/tools.js';
 
 interface Panel {
   type: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findTool } from './tools.js';
+import { findTool } from '../../helpers/tools.js';
 
 describe('findTool (tests that need go or promtool)', () => {
   const absent = 'hookpost-no-such-tool';
