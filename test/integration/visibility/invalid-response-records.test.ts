@@ -6,7 +6,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { eventually, requestEvent } from '../../helpers/engine.js';
-import { useStack } from './harness.js';
+import { useStack } from '../../helpers/app.js';
 
 const P = '/v2.1/projects/demo';
 
