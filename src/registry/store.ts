@@ -564,8 +564,9 @@ export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOpti
       enabled: patch.enabled ?? old.enabled,
       retry: patch.retry ?? old.retry,
       include_result: patch.include_result ?? old.include_result,
-      // A receiver on another origin never knew the replaced secret: no overlap signature goes there.
-      secret: moved && secret !== null && secret !== old.secret ? { current: secret.current, previous: null, rotatedAt: null } : secret,
+      // A receiver on another origin never knew any replaced secret: moving drops every previous one
+      // (also when the current one is re-sent or kept), so only the current secret signs there.
+      secret: moved && secret?.previous ? { current: secret.current, previous: null, rotatedAt: null } : secret,
       updated_at: updatedAt,
     };
   };
