@@ -19,6 +19,7 @@ import { type RequestTarget, type StoredWebhookSecrets, requestTarget } from '..
 import type { AttemptOutcome, DeliveryClient } from './client.js';
 import type { DestinationGate } from './destination-gate.js';
 import { DELIVERY_ID_HEADER, OWNED_HEADERS } from './owned-headers.js';
+import { redact, redactionNeedles } from './redact.js';
 import type { SignatureScheme, SignedAttempt } from './signature-schemes.js';
 
 export { DELIVERY_ID_HEADER } from './owned-headers.js';
@@ -118,6 +119,20 @@ export interface DeliveryPipeline {
 /** The error code of an attempt cut short by our own shutdown (see {@link DeliveryPipeline.abandon}). */
 export const ABANDONED = AttemptCode.ABANDONED;
 
+/**
+ * The outcome with the webhook's protected header values and secrets (current and previous) taken
+ * out of the response excerpt: a receiver echoing its request must not put them in the attempt log.
+ */
+function withoutSecrets(outcome: AttemptOutcome, webhook: DeliveryTarget): AttemptOutcome {
+  const values = webhook.headers.filter((h) => h.protected).map((h) => h.value);
+  if (webhook.secret) {
+    values.push(webhook.secret.current);
+    if (webhook.secret.previous) values.push(webhook.secret.previous);
+  }
+  if (values.length === 0 || outcome.responseExcerpt === undefined) return outcome;
+  return { ...outcome, responseExcerpt: redact(outcome.responseExcerpt, redactionNeedles(values)) };
+}
+
 /** What identifies an attempt on its log lines. */
 interface LogIds {
   readonly deliveryId: string;
@@ -211,7 +226,8 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     headers['content-type'] = 'application/json';
     headers[DELIVERY_ID_HEADER] = request.deliveryId;
     for (const signature of signatures) Object.assign(headers, signature);
-    return client.deliverOnce({ origin: target.origin, path: target.path, headers, body, timeoutMs: webhook.timeout * 1000 });
+    const outcome = await client.deliverOnce({ origin: target.origin, path: target.path, headers, body, timeoutMs: webhook.timeout * 1000 });
+    return outcome.responseExcerpt === undefined ? outcome : withoutSecrets(outcome, webhook);
   };
 
   /** {@link send}, and never a rejection: a bug on our side is a failed attempt, logged with its stack. */
