@@ -202,9 +202,12 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       request.webhookEvent,
       webhook.include_result,
     );
-    // Signed per attempt: `created` is now, so retries hours later still verify (24 h window).
+    // Signed per attempt: `created` is now, so retries hours later still verify (24 h window). The
+    // delivery id and the project are signed too: a replay cannot change the id receivers de-duplicate
+    // on, nor pass one project's delivery off as another's (one key signs for every project).
     const attempt: SignedAttempt = {
       deliveryId: request.deliveryId,
+      project: request.event.project,
       target,
       body,
       createdSeconds: Math.floor(Date.now() / 1000),
