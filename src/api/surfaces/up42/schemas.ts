@@ -101,8 +101,22 @@ const eventsSchema = z
   .min(1, 'must have at least one event')
   .max(ALL_EVENTS.length * 4, `must have at most ${ALL_EVENTS.length * 4} entries`);
 
-/** Webhook names on this surface: free text (1-64 characters, no control characters). */
-const up42NameSchema = text(LIMITS.nameMaxChars);
+/** C1 control characters (U+0080-U+009F): invisible, and some terminals act on them. */
+const C1_CONTROL_RE = /[\u0080-\u009f]/;
+/**
+ * Bidirectional formatting characters: the embeddings and overrides (U+202A-U+202E), the isolates
+ * (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). They reorder how a name is displayed, so
+ * a name could read as another one in a list, a log or a terminal.
+ */
+const BIDI_CONTROL_RE = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+
+/**
+ * Webhook names on this surface: free text (1-64 characters), without control characters (C0 and
+ * C1), bidirectional formatting characters, or lone surrogates.
+ */
+const up42NameSchema = text(LIMITS.nameMaxChars)
+  .refine((v) => !C1_CONTROL_RE.test(v), 'must not contain control characters (U+0080-U+009F)')
+  .refine((v) => !BIDI_CONTROL_RE.test(v), 'must not contain bidirectional formatting characters (such as U+202E)');
 
 export interface Up42SchemaOptions {
   /** Accept `http://` webhook URLs (HOOKPOST_ALLOW_HTTP). */
