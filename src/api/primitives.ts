@@ -81,6 +81,12 @@ export const nameSchema = z
   .max(LIMITS.nameMaxChars, nameRule)
   .regex(NAME_RE, nameRule);
 
+/** The `secrets_unreadable` / `secretsUnreadable` field of a webhook in responses (both surfaces). */
+export const UNREADABLE_DESCRIPTION =
+  'Extension, present (true) only when this API process cannot decrypt the stored protected header values or secret ' +
+  '(its encryption key file lacks their key): the webhook is listed and can be deleted, but not changed (409), and ' +
+  'workers that cannot decrypt it do not send it (its deliveries become dead letters with SECRET_UNREADABLE)';
+
 /** A UTF-16 surrogate not part of a pair: JSON's `\ud800` escapes can carry one; it is no character. */
 const LONE_SURROGATE_RE = /\p{Cs}/u;
 

@@ -34,6 +34,11 @@ export interface DeliveryTarget {
   readonly include_result: boolean;
   /** The webhook's Standard Webhooks secret(s), if it has one (never logged). */
   readonly secret?: StoredWebhookSecrets | null;
+  /**
+   * Set when this process could not decrypt the target's protected header values or secret (the
+   * reason, e.g. a key its key file lacks): the target is then never sent (`SECRET_UNREADABLE`).
+   */
+  readonly secretsUnreadable?: string;
 }
 
 export interface Payload {
@@ -189,6 +194,13 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     };
   };
 
+  const secretsUnreadable = (reason: string): AttemptOutcome => ({
+    kind: 'failed',
+    errorCode: AttemptCode.SECRET_UNREADABLE,
+    message: `Not sent: the webhook's protected header values or secret cannot be decrypted by this worker (${reason}); re-drive once its HOOKPOST_ENCRYPTION_KEY_FILE has the key`,
+    durationMs: 0,
+  });
+
   const notSent = (errorCode: typeof AttemptCode.DESTINATION_REFUSED | typeof AttemptCode.CIRCUIT_OPEN, message: string): AttemptOutcome => ({
     kind: errorCode === AttemptCode.DESTINATION_REFUSED ? 'refused' : 'failed',
     errorCode,
@@ -241,8 +253,9 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     });
 
   const record = (ids: LogIds, outcome: AttemptOutcome): AttemptOutcome => {
-    // Timed unless the guard or the circuit stopped it (a failure on our side while sending is timed).
-    if (outcome.kind !== 'refused' && outcome.errorCode !== AttemptCode.CIRCUIT_OPEN) {
+    // Timed unless the guard, the circuit or an unreadable secret stopped it (a failure on our side
+    // while sending is timed).
+    if (outcome.kind !== 'refused' && outcome.errorCode !== AttemptCode.CIRCUIT_OPEN && outcome.errorCode !== AttemptCode.SECRET_UNREADABLE) {
       const label: AttemptResultLabel = outcome.kind === 'delivered' ? 'success' : 'failure';
       metrics.attemptDuration.observe({ outcome: label }, outcome.durationMs / 1000);
     }
@@ -286,6 +299,12 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
         event: request.webhookEvent,
         attempt: request.attempt,
       };
+      // Without its protected header values or secret the request would go out incomplete: not sent,
+      // and neither the destination's circuit nor its slot is touched. Only this delivery fails.
+      if (request.target.secretsUnreadable !== undefined) {
+        logger.warn({ ...ids, reason: request.target.secretsUnreadable }, 'not sent: the webhook\'s secrets cannot be decrypted');
+        return { kind: 'attempted', outcome: record(ids, secretsUnreadable(request.target.secretsUnreadable)) };
+      }
       const target = targetOf(request.target.url);
       if (!target) {
         return { kind: 'attempted', outcome: record(ids, notSent(AttemptCode.DESTINATION_REFUSED, 'Destination not allowed: the URL cannot be parsed')) };

@@ -8,7 +8,16 @@ import { ErrorCode, HookpostError } from '../../../errors.js';
 import { ALL_EVENTS, OBJECT_TYPES, type Webhook, type WebhookEvent, isProjectWide } from '../../../registry/model.js';
 import { WEBHOOK_TEST_STATUSES } from '../../../registry/webhook-tests.js';
 import { type JsonSchema, toJsonSchema } from '../../openapi.js';
-import { LIMITS, eventSchema, keepSecretsSchema, nameSchema, secretSchema, text, urlSchema } from '../../primitives.js';
+import {
+  LIMITS,
+  UNREADABLE_DESCRIPTION,
+  eventSchema,
+  keepSecretsSchema,
+  nameSchema,
+  secretSchema,
+  text,
+  urlSchema,
+} from '../../primitives.js';
 
 /** Every answer of the UP42 surface. */
 export type Up42Envelope<T> =
@@ -43,6 +52,8 @@ export interface Up42WebhookView {
   readonly updatedAt: string;
   /** Extension: null (every deployment and pipeline of the workspace), or the object of a webhook made on the UbiOps surface. */
   readonly scope: Up42Scope | null;
+  /** Extension: present (true) only when this process cannot decrypt the stored secrets. */
+  readonly secretsUnreadable?: true;
 }
 
 export function toUp42Webhook(w: Webhook): Up42WebhookView {
@@ -57,6 +68,7 @@ export function toUp42Webhook(w: Webhook): Up42WebhookView {
     createdAt: w.created_at,
     updatedAt: w.updated_at,
     scope: isProjectWide(w) ? null : { object_type: w.object_type, object_name: w.object_name, version: w.version },
+    ...(w.secretsUnreadable === undefined ? {} : { secretsUnreadable: true as const }),
   };
 }
 
@@ -160,6 +172,7 @@ export function createUp42Schemas({ allowHttp }: Up42SchemaOptions) {
       .object({ object_type: z.enum(OBJECT_TYPES), object_name: z.string(), version: z.string().nullable() })
       .nullable()
       .meta({ description: 'null: every deployment and pipeline of the workspace, any version' }),
+    secretsUnreadable: z.literal(true).optional().meta({ description: UNREADABLE_DESCRIPTION }),
   });
 
   const eventTest = z.object({
