@@ -12,10 +12,19 @@ const MIN_PART_CHARS = 8;
 /** A cut-off excerpt ending in the first characters of a value loses them from this many characters. */
 const MIN_TAIL_CHARS = 4;
 
-/** The forms a value may take in a response body: as sent, JSON-escaped, URL-encoded. */
+const uEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The forms a value may take in a response body: as sent; JSON-escaped (as JavaScript writes it, with
+ * non-ASCII as `\uXXXX` as Python's json.dumps does, and with `<>&` escaped as Go's encoding/json
+ * does); URL-encoded.
+ */
 function formsOf(value: string): string[] {
   const forms = new Set<string>([value]);
-  forms.add(JSON.stringify(value).slice(1, -1));
+  const json = JSON.stringify(value).slice(1, -1);
+  forms.add(json);
+  forms.add(json.replace(/[\u007f-\uffff]/g, uEscape));
+  forms.add(json.replace(/[<>&\u2028\u2029]/g, uEscape));
   forms.add(encodeURIComponent(value));
   forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
   return [...forms];
