@@ -65,7 +65,7 @@ describe('an undecryptable webhook during a key rotation', () => {
         HOOKPOST_API_TOKENS: TOKEN,
       });
       const api = track(spawnWorker('api', env));
-      await api.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('listening'), 20_000);
+      await api.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('listening'), 60_000);
       const call = async (method: string, path: string, body?: unknown) => {
         const res = await fetch(`http://127.0.0.1:${port}${path}`, {
           method,
@@ -83,7 +83,7 @@ describe('an undecryptable webhook during a key rotation', () => {
     const startWorker = async (encryptionKeyFile: string) => {
       const env = await workerEnv(redisUrl, prefix, signing.path, { HOOKPOST_ENCRYPTION_KEY_FILE: encryptionKeyFile });
       const worker = track(spawnWorker('worker', env));
-      await worker.waitForLog((l) => l.msg === 'engine started', 20_000);
+      await worker.waitForLog((l) => l.msg === 'engine started', 60_000);
       return worker;
     };
 
@@ -120,11 +120,11 @@ describe('an undecryptable webhook during a key rotation', () => {
 
     const alphaEvent = await producer.publish(requestEvent({ project: 'alpha' }));
     const betaEvent = await producer.publish(requestEvent({ project: 'beta' }));
-    await eventually(() => receiver.requests.some((r) => r.path === '/plain'), 30_000, 'the plain webhook delivered');
-    await eventually(() => receiver.requests.some((r) => r.path === '/beta'), 30_000, "beta's webhook delivered");
+    await eventually(() => receiver.requests.some((r) => r.path === '/plain'), 60_000, 'the plain webhook delivered');
+    await eventually(() => receiver.requests.some((r) => r.path === '/beta'), 60_000, "beta's webhook delivered");
     // The event job completed: one unreadable record did not fail it.
-    await eventually(async () => (await events.getJobState(alphaEvent.jobId)) === 'completed', 30_000, 'the alpha event job completed');
-    await eventually(async () => (await events.getJobState(betaEvent.jobId)) === 'completed', 30_000, 'the beta event job completed');
+    await eventually(async () => (await events.getJobState(alphaEvent.jobId)) === 'completed', 60_000, 'the alpha event job completed');
+    await eventually(async () => (await events.getJobState(betaEvent.jobId)) === 'completed', 60_000, 'the beta event job completed');
     expect(receiver.requests.filter((r) => r.path === '/guarded')).toEqual([]);
     expect(receiver.requests.find((r) => r.path === '/beta')?.headers.authorization).toBe(`beta-${header}`);
 
@@ -153,7 +153,17 @@ describe('an undecryptable webhook during a key rotation', () => {
     expect(one.json).toMatchObject({ name: 'guarded', secret: null, secrets_unreadable: true, headers: [{ key: 'Authorization', value: null, protected: true }] });
     const up42 = await notRolled.call('GET', '/workspaces/alpha/webhooks');
     expect(up42.status).toBe(200);
-    expect(up42.json.data.find((w: { name: string }) => w.name === 'guarded')).toMatchObject({ secretsUnreadable: true });
+    const up42Guarded = up42.json.data.find((w: { name: string }) => w.name === 'guarded');
+    expect(up42Guarded).toMatchObject({ secretsUnreadable: true });
+    const put = await notRolled.call('PUT', `/workspaces/alpha/webhooks/${up42Guarded.id}`, {
+      name: 'guarded',
+      url: up42Guarded.url,
+      events: up42Guarded.events,
+      active: true,
+      secret: null,
+    });
+    expect(put.status).toBe(409);
+    expect(put.json).toEqual({ data: null, error: { code: 409, message: expect.stringContaining('webhook "guarded" cannot be changed here') } });
     const patched = await notRolled.call('PATCH', '/v2.1/projects/alpha/webhooks/guarded', { description: 'x' });
     expect(patched.status).toBe(409);
     expect(patched.json.error).toMatch(/^webhook "guarded" cannot be changed here: .*not in HOOKPOST_ENCRYPTION_KEY_FILE\. Give this process the encryption key/);
@@ -168,7 +178,7 @@ describe('an undecryptable webhook during a key rotation', () => {
     await startWorker(rotatedFile);
     const redriven = await rolled.call('POST', `/v2.1/projects/alpha/dead-letters/${letters[0].delivery_id}/redrive`);
     expect(redriven.status, redriven.text).toBe(202);
-    const delivered = await eventually(() => receiver.requests.find((r) => r.path === '/guarded'), 30_000, 'the re-driven delivery');
+    const delivered = await eventually(() => receiver.requests.find((r) => r.path === '/guarded'), 60_000, 'the re-driven delivery');
     expect(delivered.headers.authorization).toBe(header);
     expect(delivered.headers['hookpost-delivery-id']).toBe(letters[0].delivery_id);
     expect((await verifyStandardWebhook({ headers: delivered.headers, body: delivered.body }, { secret })).ok).toBe(true);
@@ -177,7 +187,7 @@ describe('an undecryptable webhook during a key rotation', () => {
     const deleted = await notRolled.call('DELETE', '/v2.1/projects/alpha/webhooks/guarded');
     expect(deleted.status).toBe(204);
     expect((await rolled.call('GET', '/v2.1/projects/alpha/webhooks/guarded')).status).toBe(404);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('an undecryptable webhook, in process', () => {
@@ -197,9 +207,9 @@ describe('an undecryptable webhook, in process', () => {
 
     const jobId = await t.publishSettled(requestEvent({ project: 'alpha' }));
     expect(await t.settled(jobId)).toBe('completed');
-    await eventually(() => receiver.requests.some((r) => r.path === '/other'), 30_000, 'the other webhook delivered');
+    await eventually(() => receiver.requests.some((r) => r.path === '/other'), 60_000, 'the other webhook delivered');
     // Three retries (100, 200, 300 ms), each not sent, then the dead letter.
-    const letter = await eventually(async () => (await t.services.deadLetters.list('alpha'))[0], 30_000, 'the dead letter');
+    const letter = await eventually(async () => (await t.services.deadLetters.list('alpha'))[0], 60_000, 'the dead letter');
     expect(letter).toMatchObject({ errorCode: 'SECRET_UNREADABLE', attempts: 4 });
     expect(receiver.requests.filter((r) => r.path === '/retried')).toEqual([]);
 
