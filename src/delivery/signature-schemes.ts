@@ -9,6 +9,8 @@
  *   `webhook-signature` when the webhook has a secret (one signature per active secret).
  */
 import {
+  DELIVERY_ID_COMPONENT,
+  PROJECT_COMPONENT,
   type RequestTarget,
   type Signer,
   type StoredWebhookSecrets,
@@ -16,7 +18,6 @@ import {
   decodeSecret,
   standardWebhookHeaders,
 } from '../signing/index.js';
-import { DELIVERY_ID_COMPONENT, PROJECT_COMPONENT } from '../signing/signature-base.js';
 
 /** What a scheme signs: one attempt's request. */
 export interface SignedAttempt {
