@@ -19,8 +19,11 @@
  *
  * Protected header values and secrets are encrypted in Redis (see secrets-cipher.ts) with the
  * webhook id as associated data: `seal` runs on every write, `open` on every read, so every reader
- * (API, matcher, webhook tests, delivery) gets plaintext in memory only. Plaintext values of earlier
- * versions read as is and are encrypted on the record's next write or by `reencryptWebhooks`.
+ * (API, matcher, webhook tests, delivery) gets plaintext in memory only. A record whose values do
+ * not decrypt here (a key this process lacks, a tampered value) reads marked `secretsUnreadable`, with
+ * those values empty: listed, deletable, never sent and never written back (see `openOrMark`).
+ * Plaintext values of earlier versions read as is and are encrypted on the record's next write or by
+ * `reencryptWebhooks`.
  *
  * Older records migrate on read: a record without `events` reads as `events: [event]`, one without
  * `secret` as `secret: null`, one without timestamps as described at `normalize`. Their index
