@@ -156,8 +156,13 @@ export function parseRetrySchedule(text: string): number[] | string {
 
 const quoted = (value: unknown) => JSON.stringify(value);
 
-/** A project name in a token's scope: what the API accepts as project_name / workspace_id. */
-const PROJECT_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
+/**
+ * A project name in a token's scope: the API's rule for project_name / workspace_id (its `nameSchema`:
+ * 1-64 characters of a-z, 0-9 and -, starting with a letter or digit; a test keeps the two equal). A
+ * scope naming anything else could never match a request, so it is refused rather than ignored.
+ */
+const PROJECT_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const PROJECT_RULE = 'project names are 1-64 characters of a-z, 0-9 and -, starting with a letter or digit';
 
 /**
  * Parses token entries: `<token>` (every project), `<token>=*` (the same, said explicitly) or
@@ -178,8 +183,13 @@ export function parseTokenEntries(entries: readonly string[], where: (i: number)
       return;
     }
     const projects = scope === '*' ? null : scope.split('|').map((p) => p.trim());
-    if (projects !== null && !projects.every((p) => PROJECT_RE.test(p))) {
-      problems.push(`${where(i)}: expected <token>=<project>|<project>... with project names of A-Z a-z 0-9 _ . -, or <token>=*`);
+    const never = projects?.findIndex((p) => !PROJECT_RE.test(p)) ?? -1;
+    if (projects !== null && never >= 0) {
+      // The position only: if the `=` was part of the token, the "scope" is token text.
+      problems.push(
+        `${where(i)}: project #${never + 1} of its scope can never match a project (${PROJECT_RULE}); ` +
+          'expected <token>=<project>|<project>... or <token>=*',
+      );
       return;
     }
     tokens.push({ token, projects: projects === null ? null : [...new Set(projects)] });

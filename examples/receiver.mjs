@@ -13,6 +13,8 @@
  *   RECEIVER_BASE_URL          the scheme://host[:port] hookpost sends to, when a proxy in front of this
  *                              server changes it (e.g. https://hooks.example.com behind a TLS proxy);
  *                              default: this server's own scheme and the request's Host header
+ *   HOOKPOST_PROJECT           accept only deliveries signed for this project (one key signs for every
+ *                              project of a hookpost installation); default: any project
  *
  * The signature covers the URL hookpost addressed (@target-uri), so the URL rebuilt here must be that
  * one: http:// for a plain-http receiver, https:// only when the request really arrived over TLS.
@@ -25,6 +27,7 @@ const port = Number(process.env.PORT ?? 9000);
 const host = process.env.HOST ?? '127.0.0.1';
 const api = (process.env.HOOKPOST_API ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const baseUrl = process.env.RECEIVER_BASE_URL?.replace(/\/$/, '');
+const project = process.env.HOOKPOST_PROJECT || undefined;
 
 async function publicKey() {
   if (process.env.HOOKPOST_PUBLIC_KEY_FILE) return readFile(process.env.HOOKPOST_PUBLIC_KEY_FILE, 'utf8');
@@ -57,15 +60,18 @@ const server = createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
     const body = Buffer.concat(chunks);
-    const result = await verify({ method: req.method ?? 'POST', url: addressedUrl(req), headers: req.headers, body }, { publicKey: key });
+    const result = await verify(
+      { method: req.method ?? 'POST', url: addressedUrl(req), headers: req.headers, body },
+      { publicKey: key, ...(project === undefined ? {} : { project }) },
+    );
     if (!result.ok) {
       console.log(`rejected ${result.reason}: ${result.message}`);
       res.writeHead(401, { 'content-type': 'text/plain' }).end(`${result.reason}\n`);
       return;
     }
-    // Trusted only now. Deliveries are at-least-once: deduplicate on Hookpost-Delivery-Id.
+    // Trusted only now. Deliveries are at-least-once: deduplicate on the signed delivery id.
     const event = JSON.parse(body.toString('utf8'));
-    console.log(`accepted ${event.event} request ${event.request_id} delivery ${req.headers['hookpost-delivery-id']}`);
+    console.log(`accepted ${event.event} request ${event.request_id} delivery ${result.deliveryId} project ${result.project}`);
     console.log(`  ${body.toString('utf8')}`);
     res.writeHead(204).end();
   });

@@ -38,6 +38,11 @@ export const ATTEMPT_CODES = {
   CIRCUIT_OPEN: { final: false, sent: false, message: "Not sent: the destination's circuit is open" },
   SIGNING_FAILED: { final: false, sent: false, message: 'Could not sign the request' },
   INTERNAL: { final: false, sent: false, message: 'Internal error while sending' },
+  SECRET_UNREADABLE: {
+    final: false,
+    sent: false,
+    message: "Not sent: this worker cannot decrypt the webhook's protected header values or secret (its encryption key file lacks their key)",
+  },
   WEBHOOK_DELETED: { final: true, sent: false, message: 'Not sent: the webhook was deleted' },
   WEBHOOK_DISABLED: { final: true, sent: false, message: 'Not sent: the webhook is disabled' },
   WEBHOOK_CHANGED: { final: true, sent: false, message: 'Not sent: the webhook no longer listens to this event' },

@@ -17,6 +17,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.NAME_TAKEN]: 409,
+  // A change to a webhook whose stored secrets this process cannot decrypt (its message names the
+  // key, never a value): the record's state, not the request, is what stands in the way.
+  [ErrorCode.SECRET_UNREADABLE]: 409,
 };
 
 const FASTIFY_ERRORS: Record<string, (bodyLimitBytes: number) => HttpError> = {

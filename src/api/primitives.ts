@@ -81,13 +81,23 @@ export const nameSchema = z
   .max(LIMITS.nameMaxChars, nameRule)
   .regex(NAME_RE, nameRule);
 
-/** A non-empty string of at most `maxChars` characters without control characters. */
+/** The `secrets_unreadable` / `secretsUnreadable` field of a webhook in responses (both surfaces). */
+export const UNREADABLE_DESCRIPTION =
+  'Extension, present (true) only when this API process cannot decrypt the stored protected header values or secret ' +
+  '(its encryption key file lacks their key): the webhook is listed and can be deleted, but not changed (409), and ' +
+  'workers that cannot decrypt it do not send it (its deliveries become dead letters with SECRET_UNREADABLE)';
+
+/** A UTF-16 surrogate not part of a pair: JSON's `\ud800` escapes can carry one; it is no character. */
+const LONE_SURROGATE_RE = /\p{Cs}/u;
+
+/** A non-empty string of at most `maxChars` characters without control characters or lone surrogates. */
 export const text = (maxChars: number) =>
   z
     .string()
     .min(1, 'must not be empty')
     .max(maxChars, `must be at most ${maxChars} characters`)
-    .refine((v) => !CONTROL_RE.test(v), 'must not contain control characters');
+    .refine((v) => !CONTROL_RE.test(v), 'must not contain control characters')
+    .refine((v) => !LONE_SURROGATE_RE.test(v), 'must be valid Unicode (a lone surrogate such as \\ud800 is not a character)');
 
 export const oneOf = (values: readonly string[]) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : `must be one of ${values.join(', ')}`;

@@ -4,6 +4,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type FastifyInstance, type FastifyRequest, errorCodes } from 'fastify';
+import { ErrorCode, HookpostError } from '../errors.js';
+
+/** Strict UTF-8: a malformed byte sequence throws instead of becoming U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * True when the request declares no body: no `Transfer-Encoding` and no `Content-Length` or
@@ -32,10 +36,18 @@ export function registerBodyParsing(app: FastifyInstance): void {
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  // Chunked requests can still turn out empty: no body, like the declared-empty ones.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body.length === 0) done(null, undefined);
-    else parseJson(request, body as string, done);
+  // Chunked requests can still turn out empty: no body, like the declared-empty ones. Read as bytes
+  // and decoded here: as a string, invalid UTF-8 became U+FFFD and then failed the Content-Length
+  // check, a misleading answer; JSON text is UTF-8 (RFC 8259 §8.1), so say that.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(new HookpostError(ErrorCode.VALIDATION, 'body: is not valid UTF-8 (JSON must be UTF-8)'), undefined);
+    }
+    parseJson(request, text, done);
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     if (body.length === 0) done(null, undefined);

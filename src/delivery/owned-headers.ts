@@ -3,11 +3,11 @@
  * both use: a webhook may not configure them, since they would be dropped or overwritten when sent.
  * Names are lower case; compare case-insensitively.
  */
-
+import { DELIVERY_ID_COMPONENT } from '../signing/signature-base.js';
 import { RFC9421_HEADERS, STANDARD_WEBHOOKS_HEADERS } from './signature-schemes.js';
 
-/** The header carrying the delivery id, stable across retries (receivers deduplicate on it). */
-export const DELIVERY_ID_HEADER = 'hookpost-delivery-id';
+/** The header carrying the delivery id, stable across retries (receivers deduplicate on it); signed. */
+export const DELIVERY_ID_HEADER = DELIVERY_ID_COMPONENT;
 
 /**
  * Framing and hop-by-hop headers (RFC 9110 §7.6.1, RFC 9112 §6-7) the delivery client drops from
@@ -27,14 +27,14 @@ export const CLIENT_OWNED_HEADERS = Object.freeze([
 
 /**
  * Headers the delivery pipeline sets on every attempt, over anything a webhook configured: its
- * identity, the body's type, the delivery id, and the headers of the signature schemes
- * (signature-schemes.ts): the RFC 9421 signature with its covered `date` and `content-digest`, and
- * the Standard Webhooks headers.
+ * identity, the body's type, and the headers of the signature schemes (signature-schemes.ts): the
+ * RFC 9421 signature with its covered `date`, `content-digest`, `hookpost-delivery-id` and
+ * `hookpost-project`, and the Standard Webhooks headers.
  */
 export const PIPELINE_OWNED_HEADERS = Object.freeze([
   'user-agent',
   'content-type',
-  DELIVERY_ID_HEADER,
+  // The delivery id (DELIVERY_ID_HEADER) is among the RFC 9421 scheme's headers: it is signed.
   ...RFC9421_HEADERS,
   ...STANDARD_WEBHOOKS_HEADERS,
 ] as const);

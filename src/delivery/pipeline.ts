@@ -19,6 +19,7 @@ import { type RequestTarget, type StoredWebhookSecrets, requestTarget } from '..
 import type { AttemptOutcome, DeliveryClient } from './client.js';
 import type { DestinationGate } from './destination-gate.js';
 import { DELIVERY_ID_HEADER, OWNED_HEADERS } from './owned-headers.js';
+import { redact, redactionNeedles } from './redact.js';
 import type { SignatureScheme, SignedAttempt } from './signature-schemes.js';
 
 export { DELIVERY_ID_HEADER } from './owned-headers.js';
@@ -33,6 +34,11 @@ export interface DeliveryTarget {
   readonly include_result: boolean;
   /** The webhook's Standard Webhooks secret(s), if it has one (never logged). */
   readonly secret?: StoredWebhookSecrets | null;
+  /**
+   * Set when this process could not decrypt the target's protected header values or secret (the
+   * reason, e.g. a key its key file lacks): the target is then never sent (`SECRET_UNREADABLE`).
+   */
+  readonly secretsUnreadable?: string;
 }
 
 export interface Payload {
@@ -118,6 +124,20 @@ export interface DeliveryPipeline {
 /** The error code of an attempt cut short by our own shutdown (see {@link DeliveryPipeline.abandon}). */
 export const ABANDONED = AttemptCode.ABANDONED;
 
+/**
+ * The outcome with the webhook's protected header values and secrets (current and previous) taken
+ * out of the response excerpt: a receiver echoing its request must not put them in the attempt log.
+ */
+function withoutSecrets(outcome: AttemptOutcome, webhook: DeliveryTarget): AttemptOutcome {
+  const values = webhook.headers.filter((h) => h.protected).map((h) => h.value);
+  if (webhook.secret) {
+    values.push(webhook.secret.current);
+    if (webhook.secret.previous) values.push(webhook.secret.previous);
+  }
+  if (values.length === 0 || outcome.responseExcerpt === undefined) return outcome;
+  return { ...outcome, responseExcerpt: redact(outcome.responseExcerpt, redactionNeedles(values)) };
+}
+
 /** What identifies an attempt on its log lines. */
 interface LogIds {
   readonly deliveryId: string;
@@ -174,6 +194,13 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     };
   };
 
+  const secretsUnreadable = (reason: string): AttemptOutcome => ({
+    kind: 'failed',
+    errorCode: AttemptCode.SECRET_UNREADABLE,
+    message: `Not sent: the webhook's protected header values or secret cannot be decrypted by this worker (${reason}); re-drive once its HOOKPOST_ENCRYPTION_KEY_FILE has the key`,
+    durationMs: 0,
+  });
+
   const notSent = (errorCode: typeof AttemptCode.DESTINATION_REFUSED | typeof AttemptCode.CIRCUIT_OPEN, message: string): AttemptOutcome => ({
     kind: errorCode === AttemptCode.DESTINATION_REFUSED ? 'refused' : 'failed',
     errorCode,
@@ -187,9 +214,12 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
       request.webhookEvent,
       webhook.include_result,
     );
-    // Signed per attempt: `created` is now, so retries hours later still verify (24 h window).
+    // Signed per attempt: `created` is now, so retries hours later still verify (24 h window). The
+    // delivery id and the project are signed too: a replay cannot change the id receivers de-duplicate
+    // on, nor pass one project's delivery off as another's (one key signs for every project).
     const attempt: SignedAttempt = {
       deliveryId: request.deliveryId,
+      project: request.event.project,
       target,
       body,
       createdSeconds: Math.floor(Date.now() / 1000),
@@ -211,7 +241,8 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     headers['content-type'] = 'application/json';
     headers[DELIVERY_ID_HEADER] = request.deliveryId;
     for (const signature of signatures) Object.assign(headers, signature);
-    return client.deliverOnce({ origin: target.origin, path: target.path, headers, body, timeoutMs: webhook.timeout * 1000 });
+    const outcome = await client.deliverOnce({ origin: target.origin, path: target.path, headers, body, timeoutMs: webhook.timeout * 1000 });
+    return outcome.responseExcerpt === undefined ? outcome : withoutSecrets(outcome, webhook);
   };
 
   /** {@link send}, and never a rejection: a bug on our side is a failed attempt, logged with its stack. */
@@ -222,8 +253,9 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
     });
 
   const record = (ids: LogIds, outcome: AttemptOutcome): AttemptOutcome => {
-    // Timed unless the guard or the circuit stopped it (a failure on our side while sending is timed).
-    if (outcome.kind !== 'refused' && outcome.errorCode !== AttemptCode.CIRCUIT_OPEN) {
+    // Timed unless the guard, the circuit or an unreadable secret stopped it (a failure on our side
+    // while sending is timed).
+    if (outcome.kind !== 'refused' && outcome.errorCode !== AttemptCode.CIRCUIT_OPEN && outcome.errorCode !== AttemptCode.SECRET_UNREADABLE) {
       const label: AttemptResultLabel = outcome.kind === 'delivered' ? 'success' : 'failure';
       metrics.attemptDuration.observe({ outcome: label }, outcome.durationMs / 1000);
     }
@@ -267,6 +299,12 @@ export function createDeliveryPipeline(options: PipelineOptions): DeliveryPipeli
         event: request.webhookEvent,
         attempt: request.attempt,
       };
+      // Without its protected header values or secret the request would go out incomplete: not sent,
+      // and neither the destination's circuit nor its slot is touched. Only this delivery fails.
+      if (request.target.secretsUnreadable !== undefined) {
+        logger.warn({ ...ids, reason: request.target.secretsUnreadable }, 'not sent: the webhook\'s secrets cannot be decrypted');
+        return { kind: 'attempted', outcome: record(ids, secretsUnreadable(request.target.secretsUnreadable)) };
+      }
       const target = targetOf(request.target.url);
       if (!target) {
         return { kind: 'attempted', outcome: record(ids, notSent(AttemptCode.DESTINATION_REFUSED, 'Destination not allowed: the URL cannot be parsed')) };

@@ -3,12 +3,14 @@
  * owns (a webhook may not configure them) and gives its headers for one attempt. The pipeline signs
  * every attempt with each scheme in turn; a new scheme is one more entry, not a change to the pipeline.
  *
- * - RFC 9421 HTTP Message Signatures with Ed25519, covering `content-digest` and `date`: every
- *   delivery, with the process's signing key.
+ * - RFC 9421 HTTP Message Signatures with Ed25519, covering `content-digest`, `date`,
+ *   `hookpost-delivery-id` and `hookpost-project`: every delivery, with the process's signing key.
  * - Standard Webhooks (HMAC-SHA256): `webhook-id` and `webhook-timestamp` always, and
  *   `webhook-signature` when the webhook has a secret (one signature per active secret).
  */
 import {
+  DELIVERY_ID_COMPONENT,
+  PROJECT_COMPONENT,
   type RequestTarget,
   type Signer,
   type StoredWebhookSecrets,
@@ -21,6 +23,8 @@ import {
 export interface SignedAttempt {
   /** The delivery id (the same on every attempt). */
   readonly deliveryId: string;
+  /** The project the delivery belongs to (signed by the RFC 9421 scheme). */
+  readonly project: string;
   readonly target: RequestTarget;
   /** The exact body bytes sent. */
   readonly body: Buffer;
@@ -41,8 +45,15 @@ export interface SignatureScheme {
 /** A signing result (an interface of named headers) as plain header values. */
 const asHeaders = (headers: object): Readonly<Record<string, string>> => headers as Readonly<Record<string, string>>;
 
-/** The headers of the RFC 9421 scheme: the signature, its input, and the covered digest and date. */
-export const RFC9421_HEADERS = Object.freeze(['content-digest', 'date', 'signature-input', 'signature'] as const);
+/** The headers of the RFC 9421 scheme: the signature, its input, and the covered digest, date, delivery id and project. */
+export const RFC9421_HEADERS = Object.freeze([
+  'content-digest',
+  'date',
+  DELIVERY_ID_COMPONENT,
+  PROJECT_COMPONENT,
+  'signature-input',
+  'signature',
+] as const);
 
 /** The headers of the Standard Webhooks scheme. */
 export const STANDARD_WEBHOOKS_HEADERS = Object.freeze(['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const);
@@ -52,7 +63,8 @@ export function rfc9421Scheme(signer: Signer): SignatureScheme {
   return {
     name: 'rfc9421-ed25519',
     ownedHeaders: RFC9421_HEADERS,
-    headersFor: ({ target, body, createdSeconds }) => asHeaders(signer.sign('POST', target, body, { created: createdSeconds })),
+    headersFor: ({ target, body, createdSeconds, deliveryId, project }) =>
+      asHeaders(signer.sign('POST', target, body, { created: createdSeconds, deliveryId, project })),
   };
 }
 

@@ -85,6 +85,13 @@ interface WebhookFields {
   readonly created_at: string;
   /** ISO-8601 UTC, later than the previous value on every change; the API's `last_updated`. */
   readonly updated_at: string;
+  /**
+   * In memory only, never stored: set when this process cannot decrypt the record's protected header
+   * values or secret (e.g. written with an encryption key its key file lacks), with the reason (no
+   * secret in it). Such a record reads with those values empty and `secret` null: it is listed and
+   * can be deleted, but it is never sent or updated (see store.ts).
+   */
+  readonly secretsUnreadable?: string;
 }
 
 /** A stored webhook, secrets included: never returned, logged or put in job data as is. */

@@ -19,8 +19,11 @@
  *
  * Protected header values and secrets are encrypted in Redis (see secrets-cipher.ts) with the
  * webhook id as associated data: `seal` runs on every write, `open` on every read, so every reader
- * (API, matcher, webhook tests, delivery) gets plaintext in memory only. Plaintext values of earlier
- * versions read as is and are encrypted on the record's next write or by `reencryptWebhooks`.
+ * (API, matcher, webhook tests, delivery) gets plaintext in memory only. A record whose values do
+ * not decrypt here (a key this process lacks, a tampered value) reads marked `secretsUnreadable`, with
+ * those values empty: listed, deletable, never sent and never written back (see `openOrMark`).
+ * Plaintext values of earlier versions read as is and are encrypted on the record's next write or by
+ * `reencryptWebhooks`.
  *
  * Older records migrate on read: a record without `events` reads as `events: [event]`, one without
  * `secret` as `secret: null`, one without timestamps as described at `normalize`. Their index
@@ -29,7 +32,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Keys, RedisClient as Redis } from '../redis/index.js';
-import { ErrorCode, HookpostError } from '../errors.js';
+import { ErrorCode, HookpostError, hasCode } from '../errors.js';
 import {
   type ObjectScope,
   type ObjectType,
@@ -403,6 +406,34 @@ const sealWebhook = (cipher: SecretsCipher, w: Webhook): Webhook =>
 const openWebhook = (cipher: SecretsCipher, w: Webhook): Webhook =>
   mapSecrets(w, (value) => cipher.decrypt(value, webhookContext(w.id)));
 
+/**
+ * {@link openWebhook}, or, when a value does not decrypt (SECRET_UNREADABLE: a key this process
+ * lacks, or a tampered value), the record marked `secretsUnreadable` with every protected header
+ * value empty and no secret: one such record must not stop the reading of the others (a list, an
+ * event's candidates), and it is never sent or written back (the pipeline and `update` refuse it).
+ */
+function openOrMark(cipher: SecretsCipher, w: Webhook): Webhook {
+  try {
+    return openWebhook(cipher, w);
+  } catch (err) {
+    if (!hasCode(err, ErrorCode.SECRET_UNREADABLE)) throw err;
+    return {
+      ...w,
+      headers: w.headers.map((h) => (h.protected ? { ...h, value: '' } : h)),
+      secret: null,
+      secretsUnreadable: err.message,
+    };
+  }
+}
+
+/** The error of a change to a record whose secrets this process cannot decrypt. */
+const unreadableWebhook = (w: Webhook) =>
+  new HookpostError(
+    ErrorCode.SECRET_UNREADABLE,
+    `webhook "${w.name}" cannot be changed here: ${w.secretsUnreadable ?? 'its stored secrets cannot be decrypted'}. ` +
+      'Give this process the encryption key (HOOKPOST_ENCRYPTION_KEY_FILE) and retry, or delete the webhook and create it again',
+  );
+
 /** Every stored secret value of a record, as stored. */
 const storedSecretsOf = (w: Webhook): string[] => [
   ...w.headers.filter((h) => h.protected).map((h) => h.value),
@@ -502,7 +533,7 @@ export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOpti
 
   const readRecord = async (json: string | null): Promise<Webhook | null> => {
     const record = parseRecord(json);
-    return record === null ? null : openWebhook(cipher, await normalize(record));
+    return record === null ? null : openOrMark(cipher, await normalize(record));
   };
 
   const get = async (project: string, name: string): Promise<Webhook | null> =>
@@ -564,8 +595,9 @@ export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOpti
       enabled: patch.enabled ?? old.enabled,
       retry: patch.retry ?? old.retry,
       include_result: patch.include_result ?? old.include_result,
-      // A receiver on another origin never knew the replaced secret: no overlap signature goes there.
-      secret: moved && secret !== null && secret !== old.secret ? { current: secret.current, previous: null, rotatedAt: null } : secret,
+      // A receiver on another origin never knew any replaced secret: moving drops every previous one
+      // (also when the current one is re-sent or kept), so only the current secret signs there.
+      secret: moved && secret?.previous ? { current: secret.current, previous: null, rotatedAt: null } : secret,
       updated_at: updatedAt,
     };
   };
@@ -576,7 +608,9 @@ export function createRegistry({ redis, keys, cipher = PLAINTEXT }: RegistryOpti
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await locate(project, key);
       if (current === null) throw new HookpostError(ErrorCode.NOT_FOUND, `webhook "${key}" not found`);
-      const old = openWebhook(cipher, await normalize(JSON.parse(current.json) as StoredWebhook));
+      const old = openOrMark(cipher, await normalize(JSON.parse(current.json) as StoredWebhook));
+      // Its secrets cannot be read here: writing it back would lose them.
+      if (old.secretsUnreadable !== undefined) throw unreadableWebhook(old);
       guardRetarget(old, patch);
       const next = applyPatch(old, patch, Date.now());
       const oldIndex = indexKeysOf(old);

@@ -14,6 +14,7 @@
  * retry, include_result and secret, like any delivery.
  */
 import { randomUUID } from 'node:crypto';
+import { ErrorCode, HookpostError, hasCode } from '../errors.js';
 import type { Keys, RedisClient as Redis } from '../redis/index.js';
 import {
   type ObjectType,
@@ -92,10 +93,12 @@ export interface WebhookTestConfig {
   readonly secret: StoredWebhookSecrets | null;
   /** ISO-8601. */
   readonly created_at: string;
+  /** Set when this process cannot decrypt the header values or the webhook's secret (never sent then). */
+  readonly secretsUnreadable?: string;
 }
 
 /** What the test record holds (no secret; no header values for a stored webhook's test). */
-type StoredTestConfig = Omit<WebhookTestConfig, 'secret'>;
+type StoredTestConfig = Omit<WebhookTestConfig, 'secret' | 'secretsUnreadable'>;
 
 export interface WebhookTestStore {
   /** Stores a pending test for one day and returns its public view. */
@@ -166,7 +169,9 @@ export function createWebhookTestStore({ redis, keys, cipher }: WebhookTestStore
   const open = (config: StoredTestConfig) =>
     mapHeaderValues(config, (v) => {
       if (cipher !== undefined) return cipher.decrypt(v, testContext(config.id));
-      if (isEncrypted(v)) throw new Error(`webhook test ${config.id} has encrypted headers and no encryption key is configured`);
+      if (isEncrypted(v)) {
+        throw new HookpostError(ErrorCode.SECRET_UNREADABLE, `webhook test ${config.id} has encrypted headers and no encryption key is configured`);
+      }
       return v;
     });
 
@@ -245,7 +250,15 @@ export function createWebhookTestStore({ redis, keys, cipher }: WebhookTestStore
     async getConfig(project, id) {
       const json = await redis.hget(keys.webhookTest(project, id), 'config');
       if (json === null) return null;
-      const config = open(JSON.parse(json) as StoredTestConfig);
+      const stored = JSON.parse(json) as StoredTestConfig;
+      let config: StoredTestConfig;
+      try {
+        config = open(stored);
+      } catch (err) {
+        if (!hasCode(err, ErrorCode.SECRET_UNREADABLE)) throw err;
+        // Sent never (the pipeline refuses it); the test fails with the reason instead of the job.
+        return { ...mapHeaderValues(stored, () => ''), secret: null, secretsUnreadable: err.message };
+      }
       if (config.webhookId === undefined) return { ...config, secret: null };
       const webhook = await registry.getById(project, config.webhookId);
       if (webhook === null) {
@@ -260,6 +273,7 @@ export function createWebhookTestStore({ redis, keys, cipher }: WebhookTestStore
         retry: webhook.retry,
         include_result: webhook.include_result,
         secret: webhook.secret,
+        ...(webhook.secretsUnreadable === undefined ? {} : { secretsUnreadable: webhook.secretsUnreadable }),
       };
     },
 

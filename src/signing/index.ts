@@ -15,6 +15,9 @@ export {
 } from './keys.js';
 export {
   COVERED_COMPONENTS,
+  DELIVERY_ID_COMPONENT,
+  PROJECT_COMPONENT,
+  REQUIRED_COMPONENTS,
   SIGNATURE_ALGORITHM,
   type SignatureParams,
   buildSignatureBase,

@@ -4,8 +4,24 @@
  */
 import { serializeString } from './structured-fields.js';
 
-/** The components every hookpost delivery covers, in signing order (SPEC §4). */
-export const COVERED_COMPONENTS = ['@method', '@authority', '@target-uri', 'content-digest', 'date'] as const;
+/**
+ * The components every signature must cover (SPEC §4), in signing order: what the documented Python
+ * receiver checks, and all that releases before the delivery id and project were signed covered.
+ */
+export const REQUIRED_COMPONENTS = ['@method', '@authority', '@target-uri', 'content-digest', 'date'] as const;
+
+/** The component (a header) carrying the delivery id receivers de-duplicate on. */
+export const DELIVERY_ID_COMPONENT = 'hookpost-delivery-id';
+
+/** The component (a header) carrying the project the delivery belongs to. */
+export const PROJECT_COMPONENT = 'hookpost-project';
+
+/**
+ * The components a hookpost delivery covers, in signing order: {@link REQUIRED_COMPONENTS}, then the
+ * delivery id and the project, so a replay cannot change the id receivers de-duplicate on, and a
+ * delivery made for one project cannot pass as another's.
+ */
+export const COVERED_COMPONENTS = [...REQUIRED_COMPONENTS, DELIVERY_ID_COMPONENT, PROJECT_COMPONENT] as const;
 
 /** The only signature algorithm hookpost uses (RFC 9421 §3.3.6). */
 export const SIGNATURE_ALGORITHM = 'ed25519';

@@ -6,7 +6,9 @@ import { type KeyObject, createPublicKey, hash, sign as signBytes } from 'node:c
 import { ErrorCode, HookpostError } from '../errors.js';
 import { type DigestAlgorithm, contentDigest } from './content-digest.js';
 import {
-  COVERED_COMPONENTS,
+  DELIVERY_ID_COMPONENT,
+  PROJECT_COMPONENT,
+  REQUIRED_COMPONENTS,
   SIGNATURE_ALGORITHM,
   formatHttpDate,
   serializeSignatureParams,
@@ -26,6 +28,13 @@ export interface SignOptions {
   expires?: number;
   /** Optional `nonce` parameter (printable ASCII). */
   nonce?: string;
+  /**
+   * The delivery id: sent as `Hookpost-Delivery-Id` and covered by the signature (printable ASCII).
+   * Without it the signature covers the five required components only, as releases before did.
+   */
+  deliveryId?: string;
+  /** The project the delivery belongs to: sent as `Hookpost-Project` and covered (printable ASCII). */
+  project?: string;
 }
 
 /** The headers a signed delivery carries besides Content-Type and Content-Length (SPEC §4). */
@@ -35,6 +44,10 @@ export interface SignatureHeaders {
   date: string;
   'signature-input': string;
   signature: string;
+  /** {@link SignOptions.deliveryId}, when given: send it exactly so, it is signed. */
+  'hookpost-delivery-id'?: string;
+  /** {@link SignOptions.project}, when given: send it exactly so, it is signed. */
+  'hookpost-project'?: string;
 }
 
 /** What receivers need to verify deliveries; safe to publish. */
@@ -63,12 +76,31 @@ export interface Signer {
    * @param target - from {@link requestTarget}; the request must be sent to `target.origin` + `target.path`
    *   with `Host: target.authority`
    * @param body - the exact body bytes sent
-   * @throws HookpostError SIGNING_FAILED for invalid options (label, nonce, non-integer times)
+   * @throws HookpostError SIGNING_FAILED for invalid options (label, nonce, deliveryId, project, non-integer times)
    */
   sign(method: string, target: RequestTarget, body: Uint8Array, options?: SignOptions): SignatureHeaders;
 }
 
 const DEFAULT_LABEL = 'pyhms';
+
+/** The covered components by shape: bit 1 the delivery id, bit 2 the project. */
+const COMPONENT_LISTS: ReadonlyArray<readonly string[]> = [
+  REQUIRED_COMPONENTS,
+  [...REQUIRED_COMPONENTS, DELIVERY_ID_COMPONENT],
+  [...REQUIRED_COMPONENTS, PROJECT_COMPONENT],
+  [...REQUIRED_COMPONENTS, DELIVERY_ID_COMPONENT, PROJECT_COMPONENT],
+];
+
+/** A header value to sign: printable ASCII without surrounding spaces, so it is sent and read back unchanged. */
+const HEADER_VALUE_RE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+function headerValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!HEADER_VALUE_RE.test(value)) {
+    throw signingFailed(`${name} must be printable ASCII without leading or trailing spaces`);
+  }
+  return value;
+}
 
 /**
  * Creates a signer for one Ed25519 private key, or for several (rotation): the first signs, every one
@@ -103,13 +135,20 @@ export function createSigner(keys: KeyObject | readonly KeyObject[]): Signer {
   }
   const { keyid, public_key_pem: publicKeyPem } = publicKeys[0] as PublicKeyInfo;
 
-  // Date and signature parameters change once a second: make them once per `created`.
+  // Date and signature parameters change once a second: make them once per `created` (and per
+  // component list: with or without the delivery id and project).
   let lastCreated = Number.NaN;
   let lastDate = '';
-  let lastParams = '';
-  const signatureParamsFor = (created: number, expires: number | undefined, nonce: string | undefined): string => {
+  /** Signature parameters of `lastCreated`, by component list ({@link COMPONENT_LISTS} index). */
+  const lastParams: Array<string | undefined> = [];
+  const signatureParamsFor = (
+    components: readonly string[],
+    created: number,
+    expires: number | undefined,
+    nonce: string | undefined,
+  ): string => {
     try {
-      return serializeSignatureParams(COVERED_COMPONENTS, { created, keyid, alg: SIGNATURE_ALGORITHM, expires, nonce });
+      return serializeSignatureParams(components, { created, keyid, alg: SIGNATURE_ALGORITHM, expires, nonce });
     } catch (err) {
       throw signingFailed(err instanceof Error ? err.message : String(err));
     }
@@ -120,28 +159,43 @@ export function createSigner(keys: KeyObject | readonly KeyObject[]): Signer {
     const created = options?.created ?? Math.floor(Date.now() / 1000);
     const label = options?.label ?? DEFAULT_LABEL;
     if (label !== DEFAULT_LABEL && !isKey(label)) throw signingFailed(`label "${label}" is not an RFC 8941 key`);
+    const deliveryId = headerValue('deliveryId', options?.deliveryId);
+    const project = headerValue('project', options?.project);
+    const shape = (deliveryId === undefined ? 0 : 1) + (project === undefined ? 0 : 2);
+    const components = COMPONENT_LISTS[shape] as readonly string[];
     const digest = contentDigest(body, options?.digestAlgorithm ?? 'sha-512');
     if (created !== lastCreated) {
-      lastParams = signatureParamsFor(created, undefined, undefined);
+      lastParams.length = 0;
       lastDate = formatHttpDate(created);
       lastCreated = created;
     }
     const date = lastDate;
-    const params =
-      options?.expires === undefined && options?.nonce === undefined
-        ? lastParams
-        : signatureParamsFor(created, options.expires, options.nonce);
-    // buildSignatureBase() specialised to COVERED_COMPONENTS, without per-call arrays (the tests check
+    let params: string;
+    if (options?.expires === undefined && options?.nonce === undefined) {
+      params = lastParams[shape] ?? signatureParamsFor(components, created, undefined, undefined);
+      lastParams[shape] = params;
+    } else {
+      params = signatureParamsFor(components, created, options.expires, options.nonce);
+    }
+    // buildSignatureBase() specialised to these components, without per-call arrays (the tests check
     // both against the vectors' signature bases).
-    const base = `"@method": ${method}\n"@authority": ${target.authority}\n"@target-uri": ${target.targetUri}\n"content-digest": ${digest}\n"date": ${date}\n"@signature-params": ${params}`;
-    return { label, digest, date, params, base: Buffer.from(base, 'utf8') };
+    let base = `"@method": ${method}\n"@authority": ${target.authority}\n"@target-uri": ${target.targetUri}\n"content-digest": ${digest}\n"date": ${date}\n`;
+    if (deliveryId !== undefined) base += `"${DELIVERY_ID_COMPONENT}": ${deliveryId}\n`;
+    if (project !== undefined) base += `"${PROJECT_COMPONENT}": ${project}\n`;
+    base += `"@signature-params": ${params}`;
+    return { label, digest, date, params, deliveryId, project, base: Buffer.from(base, 'utf8') };
   };
-  const headersOf = (p: ReturnType<typeof prepare>, signature: Buffer): SignatureHeaders => ({
-    'content-digest': p.digest,
-    date: p.date,
-    'signature-input': `${p.label}=${p.params}`,
-    signature: `${p.label}=:${signature.toString('base64')}:`,
-  });
+  const headersOf = (p: ReturnType<typeof prepare>, signature: Buffer): SignatureHeaders => {
+    const headers: SignatureHeaders = {
+      'content-digest': p.digest,
+      date: p.date,
+      'signature-input': `${p.label}=${p.params}`,
+      signature: `${p.label}=:${signature.toString('base64')}:`,
+    };
+    if (p.deliveryId !== undefined) headers[DELIVERY_ID_COMPONENT] = p.deliveryId;
+    if (p.project !== undefined) headers[PROJECT_COMPONENT] = p.project;
+    return headers;
+  };
 
   return {
     keyid,

@@ -3,7 +3,9 @@
  * documented UbiOps Python receiver does (requests_http_signature on http_message_signatures, SPEC §4):
  * exactly one signature, the five required components covered, Content-Digest over the body, the
  * `created` window, `expires`, keyid and alg, then the Ed25519 signature (RFC 8032) over the RFC 9421
- * signature base rebuilt from the received request.
+ * signature base rebuilt from the received request. Deliveries also cover `hookpost-delivery-id` and
+ * `hookpost-project`; a signature of an earlier release without them is still accepted (their values
+ * are then not in the result), unless the `project` option asks for the project.
  *
  * It also verifies the Standard Webhooks headers hookpost sends beside them (SPEC §11):
  * {@link verifyStandardWebhook}.
@@ -13,7 +15,13 @@
  */
 import { verifyAsync } from '@noble/ed25519';
 import { decodeBase64 } from './base64.js';
-import { COVERED_COMPONENTS, SIGNATURE_ALGORITHM, buildSignatureBase } from './signature-base.js';
+import {
+  DELIVERY_ID_COMPONENT,
+  PROJECT_COMPONENT,
+  REQUIRED_COMPONENTS,
+  SIGNATURE_ALGORITHM,
+  buildSignatureBase,
+} from './signature-base.js';
 import {
   type BareItem,
   type DictionaryMember,
@@ -42,6 +50,7 @@ export const VERIFY_FAILURE_REASONS = [
   'keyid_mismatch',
   'unsupported_alg',
   'bad_signature',
+  'project_mismatch',
 ] as const;
 
 /**
@@ -52,12 +61,14 @@ export const VERIFY_FAILURE_REASONS = [
  *   or the URL cannot be parsed.
  * - `unsupported_component`: a covered component this verifier cannot rebuild (e.g. with `;sf`, `;req`).
  * - `component_missing`: a covered header is absent from the request.
- * - `component_not_covered`: one of `@method @authority @target-uri content-digest date` is not covered.
+ * - `component_not_covered`: one of `@method @authority @target-uri content-digest date` is not covered
+ *   (or, with the `project` option, `hookpost-project` is not).
  * - `digest_missing` / `digest_mismatch` / `unsupported_digest`: Content-Digest absent, wrong, or not sha-512/sha-256.
  * - `created_missing` / `created_too_old` / `created_in_future` / `expired`: the time window.
  * - `keyid_mismatch`: the keyid is absent or names none of the configured keys.
  * - `unsupported_alg`: `alg` is present and not `ed25519`.
  * - `bad_signature`: the Ed25519 signature does not verify over the rebuilt signature base.
+ * - `project_mismatch`: with the `project` option, the signed `Hookpost-Project` names another project.
  */
 export type VerifyFailureReason = (typeof VERIFY_FAILURE_REASONS)[number];
 
@@ -96,11 +107,21 @@ export type VerifyOptions = (
   maxAgeSeconds?: number;
   /** Reject signatures whose `created` is more than this many seconds ahead of `now`. Default 5. */
   maxFutureSeconds?: number;
+  /**
+   * Your project: accept only deliveries whose signature covers `hookpost-project` with exactly this
+   * value. One key signs for every project of a hookpost installation, so without this check a
+   * delivery another project's webhook was pointed at your URL verifies too.
+   */
+  project?: string;
 };
 
-/** The outcome of {@link verify}. */
+/**
+ * The outcome of {@link verify}. On success, `deliveryId` and `project` are the signed values of
+ * `Hookpost-Delivery-Id` and `Hookpost-Project` (absent when the signature does not cover them, as with
+ * deliveries signed by earlier releases): de-duplicate on `deliveryId`, check `project`.
+ */
 export type VerifyResult =
-  | { ok: true; keyid: string; created: number; label: string }
+  | { ok: true; keyid: string; created: number; label: string; deliveryId?: string; project?: string }
   | { ok: false; reason: VerifyFailureReason; message: string };
 
 const DEFAULT_MAX_AGE_SECONDS = 86_400;
@@ -171,7 +192,7 @@ async function check(request: VerifyRequest, options: VerifyOptions, keys: reado
   const signature = signatureMember.value.value;
 
   const components = coveredComponents(input);
-  for (const required of COVERED_COMPONENTS) {
+  for (const required of REQUIRED_COMPONENTS) {
     if (!components.includes(required)) {
       throw new Rejection('component_not_covered', `"${required}" is not covered by the signature`);
     }
@@ -220,7 +241,26 @@ async function check(request: VerifyRequest, options: VerifyOptions, keys: reado
   if (signature.length !== 64) throw new Rejection('bad_signature', 'an Ed25519 signature is 64 bytes');
   const valid = await verifyAsync(signature, utf8.encode(base), key.raw, { zip215: false }).catch(() => false);
   if (!valid) throw new Rejection('bad_signature', 'the signature does not verify over the signature base');
-  return { ok: true, keyid: key.keyid, created: params.created, label };
+  const signed = (name: string) => lines.find(([n]) => n === name)?.[1];
+  const deliveryId = signed(DELIVERY_ID_COMPONENT);
+  const project = signed(PROJECT_COMPONENT);
+  if (options.project !== undefined) {
+    if (typeof options.project !== 'string' || options.project === '') throw new TypeError('project must be a non-empty string');
+    if (project === undefined) {
+      throw new Rejection('component_not_covered', `"${PROJECT_COMPONENT}" is not covered by the signature (the project option needs it)`);
+    }
+    if (project !== options.project) {
+      throw new Rejection('project_mismatch', `the delivery is signed for project "${project}", not "${options.project}"`);
+    }
+  }
+  return {
+    ok: true,
+    keyid: key.keyid,
+    created: params.created,
+    label,
+    ...(deliveryId === undefined ? {} : { deliveryId }),
+    ...(project === undefined ? {} : { project }),
+  };
 }
 
 /** Parses a dictionary header; a repeated key gets `duplicateReason`, any other error `malformed`. */

@@ -29,7 +29,11 @@ describe('examples', () => {
 
     const receiverPort = await freePort();
     const receiver = track(
-      spawnChild(process.execPath, ['examples/receiver.mjs'], { PORT: String(receiverPort), HOOKPOST_API: `http://127.0.0.1:${apiPort}` }),
+      spawnChild(process.execPath, ['examples/receiver.mjs'], {
+        PORT: String(receiverPort),
+        HOOKPOST_API: `http://127.0.0.1:${apiPort}`,
+        HOOKPOST_PROJECT: 'demo',
+      }),
     );
     await eventually(() => receiver.stdout().includes('receiver listening'), 60_000, `receiver to listen; stderr: ${receiver.stderr()}`);
 
@@ -57,6 +61,8 @@ describe('examples', () => {
     expect(first).toMatch(/^published example-[a-z0-9]+-[0-9a-f]{6}\.completed\n$/);
     await eventually(() => receiver.stdout().includes('accepted deployment_request_completed'), 60_000, 'the delivery to be accepted');
     expect(receiver.stdout()).toContain('"result":{"label":"positive","score":0.93}');
+    // The delivery id and the project it prints are the signed ones.
+    expect(receiver.stdout()).toMatch(/accepted deployment_request_completed request \S+ delivery [0-9a-f-]{36} project demo\n/);
     // A second run is a new request, not a duplicate: it arrives too.
     expect(await publish()).toMatch(/^published /);
     await eventually(() => receiver.stdout().split('accepted ').length === 3, 60_000, 'the second delivery');
@@ -66,13 +72,18 @@ describe('examples', () => {
     const signer = createSigner(loadOrCreateLocalKey(dataDir).key);
     const url = `http://127.0.0.1:${receiverPort}/hook`;
     const body = new TextEncoder().encode('{"event":"deployment_request_completed","request_id":"r-1"}');
-    const headers = { 'content-type': 'application/json', ...signer.sign('POST', requestTarget(url), body) };
+    const headers = { 'content-type': 'application/json', ...signer.sign('POST', requestTarget(url), body, { deliveryId: 'manual-1', project: 'demo' }) };
     const tampered = await fetch(url, { method: 'POST', headers, body: '{"event":"deployment_request_completed","request_id":"r-2"}' });
     expect(tampered.status).toBe(401);
     expect((await tampered.text()).trim()).toBe('digest_mismatch');
     await eventually(() => receiver.stdout().includes('rejected digest_mismatch: '), 60_000, 'the rejection line');
     // The untampered request verifies (so the rejection above is the tampering).
     expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(204);
+    // Signed for another project with the same key: refused by the receiver that checks its project.
+    const elsewhere = { 'content-type': 'application/json', ...signer.sign('POST', requestTarget(url), body, { project: 'other' }) };
+    const foreign = await fetch(url, { method: 'POST', headers: elsewhere, body });
+    expect(foreign.status).toBe(401);
+    expect((await foreign.text()).trim()).toBe('project_mismatch');
 
     local.proc.kill('SIGTERM');
     expect(await local.exited).toBe(0);

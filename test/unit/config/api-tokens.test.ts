@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/index.js';
+import { nameSchema } from '../../../src/api/primitives.js';
 
 const keys = { HOOKPOST_SIGNING_KEY_FILE: '/k.pem', HOOKPOST_ENCRYPTION_KEY_FILE: '/e.key' };
 const A = 'token-for-everything-000';
@@ -57,7 +58,7 @@ describe('API token scopes', () => {
 
   it('refuses bad entries naming their position, never their text', () => {
     const bad = problemsOf({ HOOKPOST_API_TOKENS: `${A},${B}=al pha,${B}x=` });
-    expect(bad).toContain('token #2: expected <token>=<project>|<project>');
+    expect(bad).toContain('token #2: project #1 of its scope can never match a project');
     expect(bad).not.toContain(B);
     const short = problemsOf({ HOOKPOST_API_TOKENS_FILE: tokenFile(`${A}\nshort-secret=alpha\n`) });
     expect(short).toContain('HOOKPOST_API_TOKENS_FILE: the token on line 2 must be at least 16 characters');
@@ -69,6 +70,34 @@ describe('API token scopes', () => {
     expect(problemsOf({ HOOKPOST_API_TOKENS_FILE: '/nonexistent/tokens' })).toContain(
       'HOOKPOST_API_TOKENS_FILE: cannot read /nonexistent/tokens (ENOENT)',
     );
+  });
+
+  it('refuses at startup a scope that can never match a project name, naming the entry, not its text', () => {
+    for (const scope of ['Team-A', 'team_a', 'team.a', '-team', 'a'.repeat(65), 'alpha|Beta', 'alpha||beta']) {
+      const message = problemsOf({ HOOKPOST_API_TOKENS: `${A},${B}=${scope}` });
+      expect(message, scope).toMatch(/token #2: project #\d of its scope can never match a project \(project names are 1-64 characters of a-z, 0-9 and -/);
+      expect(message).not.toContain(B);
+    }
+    const fromFile = problemsOf({ HOOKPOST_API_TOKENS_FILE: tokenFile(`${A}=alpha\n\n${B}=alpha|Prod\n`) });
+    expect(fromFile).toContain('the token on line 3: project #2 of its scope can never match a project');
+    expect(fromFile).not.toContain(B);
+    expect(scopes({ HOOKPOST_API_TOKENS: `${B}=team-a|${'a'.repeat(64)}|0x` })).toEqual([[B, ['team-a', 'a'.repeat(64), '0x']]]);
+  });
+
+  it('accepts in a scope exactly the project names the API accepts', () => {
+    const names = ['a', 'team-a', '0', '9-lives', 'a'.repeat(64), 'a'.repeat(65), 'A', 'team_a', 'team.a', '-a', 'a b', 'é', ''];
+    for (const name of names) {
+      const api = nameSchema.safeParse(name).success;
+      let config: boolean;
+      try {
+        loadConfig({ ...keys, HOOKPOST_API_TOKENS: `${B}=${name}` });
+        config = true;
+      } catch {
+        config = false;
+      }
+      // '' after "=" is no scope at all (every project), not a project name.
+      if (name !== '') expect(config, JSON.stringify(name)).toBe(api);
+    }
   });
 
   it('never shows a token in a dump of the config', () => {

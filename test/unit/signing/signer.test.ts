@@ -11,7 +11,7 @@ import {
   requestTarget,
   serializeSignatureParams,
 } from '../../../src/signing/index.js';
-import { bodyOf, digestAlgorithmOf, extraParamsOf, labelOf, vectors } from './vectors.js';
+import { bodyOf, digestAlgorithmOf, extraParamsOf, labelOf, signedFieldsOf, vectors } from './vectors.js';
 
 const signer = createSigner(createPrivateKey(vectors.key.private_key_pem));
 
@@ -23,8 +23,11 @@ describe('createSigner', () => {
         label: labelOf(vector),
         digestAlgorithm: digestAlgorithmOf(vector),
         ...extraParamsOf(vector),
+        ...signedFieldsOf(vector),
       });
       expect(headers['content-digest']).toBe(vector.headers['Content-Digest']);
+      expect(headers['hookpost-delivery-id']).toBe(signedFieldsOf(vector).deliveryId);
+      expect(headers['hookpost-project']).toBe(signedFieldsOf(vector).project);
       expect(headers.date).toBe(vector.headers['Date']);
       expect(headers['signature-input']).toBe(vector.signature_input);
       expect(headers.signature).toBe(vector.signature);
@@ -81,6 +84,29 @@ describe('createSigner', () => {
     expect(() => signer.sign('POST', target, body, { created: 1.5 })).toThrow(
       expect.objectContaining({ code: ErrorCode.SIGNING_FAILED }),
     );
+    // Signed header values must reach the receiver unchanged: printable ASCII, no surrounding spaces.
+    for (const bad of [{ deliveryId: 'a\nb' }, { deliveryId: '' }, { project: ' demo' }, { project: 'café' }]) {
+      expect(() => signer.sign('POST', target, body, bad), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: ErrorCode.SIGNING_FAILED }),
+      );
+    }
+  });
+
+  it('covers the delivery id and the project when given, after the five required components', () => {
+    const target = requestTarget('https://h.example/x');
+    const body = Buffer.from('{}');
+    const both = signer.sign('POST', target, body, { created: 1_767_225_600, deliveryId: 'd-1', project: 'demo' });
+    expect(both['signature-input']).toMatch(
+      /^pyhms=\("@method" "@authority" "@target-uri" "content-digest" "date" "hookpost-delivery-id" "hookpost-project"\);created=1767225600;/,
+    );
+    expect(both).toMatchObject({ 'hookpost-delivery-id': 'd-1', 'hookpost-project': 'demo' });
+    const idOnly = signer.sign('POST', target, body, { created: 1_767_225_600, deliveryId: 'd-1' });
+    expect(idOnly['signature-input']).toContain('"date" "hookpost-delivery-id");');
+    expect(idOnly).not.toHaveProperty('hookpost-project');
+    // The per-second cache keeps the component lists apart.
+    const legacy = signer.sign('POST', target, body, { created: 1_767_225_600 });
+    expect(legacy['signature-input']).toContain('"content-digest" "date");');
+    expect(signer.sign('POST', target, body, { created: 1_767_225_600, deliveryId: 'd-1', project: 'demo' })).toEqual(both);
   });
 
   it('refuses public keys and other key types', () => {
@@ -122,7 +148,7 @@ describe('signature base', () => {
   it('rebuilds every positive vector base from its parts', () => {
     for (const vector of vectors.cases) {
       const target = requestTarget(vector.url);
-      const params = serializeSignatureParams(COVERED_COMPONENTS, {
+      const params = serializeSignatureParams(vector.covered_components, {
         created: vector.created,
         keyid: vectors.key.keyid,
         alg: 'ed25519',
@@ -136,11 +162,21 @@ describe('signature base', () => {
           ['@target-uri', target.targetUri],
           ['content-digest', vector.headers['Content-Digest'] ?? ''],
           ['date', vector.headers['Date'] ?? ''],
+          ...(vector.covered_components.includes('hookpost-delivery-id')
+            ? [['hookpost-delivery-id', vector.headers['Hookpost-Delivery-Id'] ?? ''] as const]
+            : []),
+          ...(vector.covered_components.includes('hookpost-project') ? [['hookpost-project', vector.headers['Hookpost-Project'] ?? ''] as const] : []),
         ],
         params,
       );
       expect(base).toBe(vector.signature_base);
     }
+  });
+
+  it('lists the components deliveries cover: the vectors of the current form use exactly these', () => {
+    const current = vectors.cases.filter((v) => v.covered_components.length > 5);
+    expect(current.length).toBeGreaterThan(0);
+    for (const vector of current) expect(vector.covered_components).toEqual([...COVERED_COMPONENTS]);
   });
 
   it('escapes quotes and backslashes in string parameters', () => {

@@ -27,6 +27,8 @@ interface VectorKey {
 }
 
 export interface SignatureVectors {
+  /** Why the file changed since it was vendored (test/fixtures/README.md). */
+  changes?: string[];
   key: VectorKey;
   wrong_key: VectorKey;
   cases: SignatureVector[];
@@ -61,5 +63,19 @@ export function extraParamsOf(vector: SignatureVector): { expires?: number; nonc
   return {
     ...(expires === undefined ? {} : { expires: Number(expires) }),
     ...(nonce === undefined ? {} : { nonce }),
+  };
+}
+
+/**
+ * The signed header values of a vector beyond the five required components, as signer options:
+ * `deliveryId` and `project` when the vector covers `hookpost-delivery-id` and `hookpost-project`.
+ */
+export function signedFieldsOf(vector: SignatureVector): { deliveryId?: string; project?: string } {
+  const covers = (name: string) => vector.covered_components.includes(name);
+  const deliveryId = vector.headers['Hookpost-Delivery-Id'];
+  const project = vector.headers['Hookpost-Project'];
+  return {
+    ...(covers('hookpost-delivery-id') && deliveryId !== undefined ? { deliveryId } : {}),
+    ...(covers('hookpost-project') && project !== undefined ? { project } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSigner, requestTarget } from '../../../src/signing/index.js';
 import { type VerifyOptions, type VerifyRequest, verify } from '../../../src/signing/verify.js';
-import { type SignatureVector, bodyOf, vectors } from './vectors.js';
+import { type SignatureVector, bodyOf, signedFieldsOf, vectors } from './vectors.js';
 
 const CREATED = 1_767_225_600;
 const clockAt = (unixSeconds: number) => () => unixSeconds * 1000;
@@ -30,11 +30,13 @@ describe('verify: vectors', () => {
   for (const vector of vectors.cases) {
     it(`accepts positive vector ${vector.id}`, async () => {
       const result = await verify(requestOf(vector), options);
-      expect(result).toEqual({
+      const signed = signedFieldsOf(vector);
+      expect(result).toStrictEqual({
         ok: true,
         keyid: vectors.key.keyid,
         created: vector.created,
         label: vector.signature_input.slice(0, vector.signature_input.indexOf('=')),
+        ...signed,
       });
     });
   }
@@ -52,10 +54,51 @@ describe('verify: vectors', () => {
     ['N1-tampered-body', 'digest_mismatch'],
     ['N2-wrong-key', 'bad_signature'],
     ['N3-date-not-covered', 'component_not_covered'],
+    ['N4-delivery-id-replaced', 'bad_signature'],
+    ['N5-project-replaced', 'bad_signature'],
   ])('rejects negative vector %s with %s', async (id, reason) => {
     const vector = vectors.negative_cases.find((v) => v.id === id)!;
     const result = await verify(requestOf(vector), options);
     expect(result).toMatchObject({ ok: false, reason });
+  });
+});
+
+describe('verify: the signed delivery id and project', () => {
+  const current = vectors.cases.find((v) => v.id === 'D1-delivery-id-and-project-sha512')!;
+  const legacy = vectors.cases.find((v) => v.id === 'P1-root-with-port-sha512')!;
+
+  it('returns them when covered, and accepts the older component list without them', async () => {
+    expect(await verify(requestOf(current), options)).toMatchObject({
+      ok: true,
+      deliveryId: current.headers['Hookpost-Delivery-Id'],
+      project: 'demo',
+    });
+    const older = await verify(requestOf(legacy), options);
+    expect(older.ok).toBe(true);
+    expect(older).not.toHaveProperty('deliveryId');
+    expect(older).not.toHaveProperty('project');
+  });
+
+  it('with the project option: accepts the signed project, refuses another one or none', async () => {
+    expect(await verify(requestOf(current), { ...options, project: 'demo' })).toMatchObject({ ok: true, project: 'demo' });
+    expect(await verify(requestOf(current), { ...options, project: 'other' })).toMatchObject({
+      ok: false,
+      reason: 'project_mismatch',
+      message: 'the delivery is signed for project "demo", not "other"',
+    });
+    expect(await verify(requestOf(legacy), { ...options, project: 'demo' })).toMatchObject({
+      ok: false,
+      reason: 'component_not_covered',
+    });
+    // An unsigned Hookpost-Project header added to an older signature is not taken for a signed one.
+    const added = { ...requestOf(legacy), headers: { ...legacy.headers, 'Hookpost-Project': 'demo' } };
+    expect(await verify(added, { ...options, project: 'demo' })).toMatchObject({ ok: false, reason: 'component_not_covered' });
+    await expect(verify(requestOf(current), { ...options, project: '' })).rejects.toThrow(TypeError);
+  });
+
+  it('rejects a delivery whose covered delivery id header is missing', async () => {
+    const { 'Hookpost-Delivery-Id': _dropped, ...headers } = current.headers;
+    expect(await verify({ ...requestOf(current), headers }, options)).toMatchObject({ ok: false, reason: 'component_missing' });
   });
 });
 

@@ -28,7 +28,7 @@ describe('signed requests on the wire', () => {
   ])('verifies %j as received', async (suffix) => {
     const target = requestTarget(`${receiver.url}${suffix}`);
     const body = Buffer.from('{"event":"deployment_request_completed","text":"naïve ☃"}');
-    const headers = signer.sign('POST', target, body);
+    const headers = signer.sign('POST', target, body, { deliveryId: '0f7c2a8e-4b1d-8e8b-9a51-2f3c7d9e0b14', project: 'demo' });
     const client = new Client(target.origin);
     try {
       const response = await client.request({
@@ -51,6 +51,6 @@ describe('signed requests on the wire', () => {
       { method: seen.method, url: `http://${seen.headers.host}${seen.path}`, headers: seen.headers, body: seen.body },
       { publicKey: signer.publicKeyPem },
     );
-    expect(result).toMatchObject({ ok: true, keyid: signer.keyid, label: 'pyhms' });
+    expect(result).toMatchObject({ ok: true, keyid: signer.keyid, label: 'pyhms', deliveryId: '0f7c2a8e-4b1d-8e8b-9a51-2f3c7d9e0b14', project: 'demo' });
   });
 });

@@ -12,6 +12,7 @@ import { WEBHOOK_DEFAULTS } from '../../../registry/store.js';
 import { WEBHOOK_TEST_STATUSES } from '../../../registry/webhook-tests.js';
 import {
   LIMITS,
+  UNREADABLE_DESCRIPTION,
   descriptionSchema,
   eventListSchema,
   eventSchema,
@@ -157,6 +158,7 @@ export function createApiSchemas({ allowHttp }: ApiSchemaOptions) {
     secret: z.null().meta({ description: 'Extension, write-only: always null, whether a secret is set or not' }),
     creation_date: z.iso.datetime().meta({ description: 'ISO-8601 UTC; kept through renames' }),
     last_updated: z.iso.datetime().meta({ description: 'ISO-8601 UTC; moves on every change' }),
+    secrets_unreadable: z.literal(true).optional().meta({ description: UNREADABLE_DESCRIPTION }),
   });
 
   const webhookTestDetail = z.object({

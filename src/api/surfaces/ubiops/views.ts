@@ -27,6 +27,8 @@ export interface WebhookDetailView {
   readonly creation_date: string;
   /** ISO-8601 UTC. */
   readonly last_updated: string;
+  /** Extension: present (true) only when this process cannot decrypt the stored secrets. */
+  readonly secrets_unreadable?: true;
 }
 
 /**
@@ -64,6 +66,7 @@ export function toWebhookDetail(w: Webhook & ObjectScope): WebhookDetailView {
     secret: null,
     creation_date: w.created_at,
     last_updated: w.updated_at,
+    ...(w.secretsUnreadable === undefined ? {} : { secrets_unreadable: true as const }),
   };
 }
 

@@ -8,7 +8,16 @@ import { ErrorCode, HookpostError } from '../../../errors.js';
 import { ALL_EVENTS, OBJECT_TYPES, type Webhook, type WebhookEvent, isProjectWide } from '../../../registry/model.js';
 import { WEBHOOK_TEST_STATUSES } from '../../../registry/webhook-tests.js';
 import { type JsonSchema, toJsonSchema } from '../../openapi.js';
-import { LIMITS, eventSchema, keepSecretsSchema, nameSchema, secretSchema, text, urlSchema } from '../../primitives.js';
+import {
+  LIMITS,
+  UNREADABLE_DESCRIPTION,
+  eventSchema,
+  keepSecretsSchema,
+  nameSchema,
+  secretSchema,
+  text,
+  urlSchema,
+} from '../../primitives.js';
 
 /** Every answer of the UP42 surface. */
 export type Up42Envelope<T> =
@@ -43,6 +52,8 @@ export interface Up42WebhookView {
   readonly updatedAt: string;
   /** Extension: null (every deployment and pipeline of the workspace), or the object of a webhook made on the UbiOps surface. */
   readonly scope: Up42Scope | null;
+  /** Extension: present (true) only when this process cannot decrypt the stored secrets. */
+  readonly secretsUnreadable?: true;
 }
 
 export function toUp42Webhook(w: Webhook): Up42WebhookView {
@@ -57,6 +68,7 @@ export function toUp42Webhook(w: Webhook): Up42WebhookView {
     createdAt: w.created_at,
     updatedAt: w.updated_at,
     scope: isProjectWide(w) ? null : { object_type: w.object_type, object_name: w.object_name, version: w.version },
+    ...(w.secretsUnreadable === undefined ? {} : { secretsUnreadable: true as const }),
   };
 }
 
@@ -101,8 +113,22 @@ const eventsSchema = z
   .min(1, 'must have at least one event')
   .max(ALL_EVENTS.length * 4, `must have at most ${ALL_EVENTS.length * 4} entries`);
 
-/** Webhook names on this surface: free text (1-64 characters, no control characters). */
-const up42NameSchema = text(LIMITS.nameMaxChars);
+/** C1 control characters (U+0080-U+009F): invisible, and some terminals act on them. */
+const C1_CONTROL_RE = /[\u0080-\u009f]/;
+/**
+ * Bidirectional formatting characters: the embeddings and overrides (U+202A-U+202E), the isolates
+ * (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). They reorder how a name is displayed, so
+ * a name could read as another one in a list, a log or a terminal.
+ */
+const BIDI_CONTROL_RE = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+
+/**
+ * Webhook names on this surface: free text (1-64 characters), without control characters (C0 and
+ * C1), bidirectional formatting characters, or lone surrogates.
+ */
+const up42NameSchema = text(LIMITS.nameMaxChars)
+  .refine((v) => !C1_CONTROL_RE.test(v), 'must not contain control characters (U+0080-U+009F)')
+  .refine((v) => !BIDI_CONTROL_RE.test(v), 'must not contain bidirectional formatting characters (such as U+202E)');
 
 export interface Up42SchemaOptions {
   /** Accept `http://` webhook URLs (HOOKPOST_ALLOW_HTTP). */
@@ -146,6 +172,7 @@ export function createUp42Schemas({ allowHttp }: Up42SchemaOptions) {
       .object({ object_type: z.enum(OBJECT_TYPES), object_name: z.string(), version: z.string().nullable() })
       .nullable()
       .meta({ description: 'null: every deployment and pipeline of the workspace, any version' }),
+    secretsUnreadable: z.literal(true).optional().meta({ description: UNREADABLE_DESCRIPTION }),
   });
 
   const eventTest = z.object({
