@@ -4,9 +4,9 @@
  * naming the field (or the body) and the rule — never a 500, never a misleading Content-Length answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH, type Harness, startApi } from '../api/app-harness.js';
+import { TEST_AUTH as AUTH, TEST_TOKEN, type ApiHarness as Harness, startApi } from '../../helpers/app.js';
 
-const UP42_AUTH = { authorization: 'Bearer test-token-0123456789abcdef' };
+const UP42_AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
 const hook = {
   name: 'hook',
   url: 'https://receiver.example/in',
