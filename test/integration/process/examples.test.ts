@@ -34,13 +34,13 @@ describe('examples', () => {
     const local = track(
       spawnWorker('local', { HOOKPOST_REDIS_URL: redisUrl, HOOKPOST_PREFIX: prefix, HOOKPOST_API_PORT: String(apiPort), HOOKPOST_DATA_DIR: dataDir }),
     );
-    await local.waitForLog((l) => l.msg === 'engine started', 20_000);
+    await local.waitForLog((l) => l.msg === 'engine started', 60_000);
 
     const receiverPort = await freePort();
     const receiver = track(
       spawnChild(process.execPath, ['examples/receiver.mjs'], { PORT: String(receiverPort), HOOKPOST_API: `http://127.0.0.1:${apiPort}` }),
     );
-    await eventually(() => receiver.stdout().includes('receiver listening'), 10_000, `receiver to listen; stderr: ${receiver.stderr()}`);
+    await eventually(() => receiver.stdout().includes('receiver listening'), 60_000, `receiver to listen; stderr: ${receiver.stderr()}`);
 
     const created = await fetch(`http://127.0.0.1:${apiPort}/v2.1/projects/demo/webhooks`, {
       method: 'POST',
@@ -64,11 +64,11 @@ describe('examples', () => {
     };
     const first = await publish();
     expect(first).toMatch(/^published example-[a-z0-9]+-[0-9a-f]{6}\.completed\n$/);
-    await eventually(() => receiver.stdout().includes('accepted deployment_request_completed'), 10_000, 'the delivery to be accepted');
+    await eventually(() => receiver.stdout().includes('accepted deployment_request_completed'), 60_000, 'the delivery to be accepted');
     expect(receiver.stdout()).toContain('"result":{"label":"positive","score":0.93}');
     // A second run is a new request, not a duplicate: it arrives too.
     expect(await publish()).toMatch(/^published /);
-    await eventually(() => receiver.stdout().split('accepted ').length === 3, 10_000, 'the second delivery');
+    await eventually(() => receiver.stdout().split('accepted ').length === 3, 60_000, 'the second delivery');
     expect(local.logs.filter((l) => l.msg === 'delivery attempted').map((l) => l.status)).toEqual([204, 204]);
 
     // Signed with hookpost's own key, then tampered with: 401 and the reason.
@@ -79,13 +79,13 @@ describe('examples', () => {
     const tampered = await fetch(url, { method: 'POST', headers, body: '{"event":"deployment_request_completed","request_id":"r-2"}' });
     expect(tampered.status).toBe(401);
     expect((await tampered.text()).trim()).toBe('digest_mismatch');
-    await eventually(() => receiver.stdout().includes('rejected digest_mismatch: '), 5_000, 'the rejection line');
+    await eventually(() => receiver.stdout().includes('rejected digest_mismatch: '), 60_000, 'the rejection line');
     // The untampered request verifies (so the rejection above is the tampering).
     expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(204);
 
     local.proc.kill('SIGTERM');
     expect(await local.exited).toBe(0);
-  }, 60_000);
+  }, 240_000);
 
   it('receiver.mjs on a port that is taken says so and how to choose another, without a stack trace', async () => {
     const taken = createServer();
