@@ -31,7 +31,7 @@ function dataDirWithEmbeddedRedis(port: number): string {
   return dir;
 }
 
-const bannerSeen = (p: ChildWorker) => p.waitForLog((l) => l.msg === 'engine started', 20_000).then(async () => {
+const bannerSeen = (p: ChildWorker) => p.waitForLog((l) => l.msg === 'engine started', 60_000).then(async () => {
   for (let i = 0; i < 50 && !p.stdout().includes('hookpost is running'); i++) await new Promise((r) => setTimeout(r, 50));
   return p.stdout();
 });
@@ -87,7 +87,7 @@ describe('local mode', () => {
     again.proc.kill('SIGINT');
     expect(await again.exited).toBe(0);
     expect(alive(secondRedisPid)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   // A terminal's Ctrl-C signals the whole foreground process group: npm, and node beside it, which
   // then gets a second SIGINT that npm forwards. Both must count as one request to stop.
@@ -119,7 +119,7 @@ describe('local mode', () => {
     expect(proc.stderr()).toBe('');
     // Its data is kept: the append-only file is still there.
     expect(readdirSync(join(dataDir, 'redis')).some((f) => f.startsWith('appendonly'))).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('exposed on the network without HOOKPOST_API_TOKENS: refuses to start, naming both variables (exit 2)', async () => {
     for (const host of ['0.0.0.0', '::']) {
@@ -129,7 +129,7 @@ describe('local mode', () => {
       expect(local.stderr()).toContain('set HOOKPOST_API_TOKENS (or HOOKPOST_API_TOKENS_FILE) too, or leave HOOKPOST_API_HOST unset (127.0.0.1)');
       expect(local.stdout()).not.toContain('hookpost is running');
     }
-  }, 60_000);
+  }, 180_000);
 
   it('without a redis-server on PATH it names the install command per platform', async () => {
     const local = spawnWorker('local', { HOOKPOST_DATA_DIR: dataDirWithEmbeddedRedis(await freePort()), PATH: '/nonexistent', HOOKPOST_API_PORT: String(await freePort()) });
@@ -184,7 +184,7 @@ describe('local mode', () => {
     ok.proc.kill('SIGTERM');
     expect(await ok.exited).toBe(0);
     expect(ok.stdout() + ok.stderr()).not.toContain(password);
-  }, 60_000);
+  }, 180_000);
 
   it.each([
     ['local', 'HOOKPOST_API_PORT'],
@@ -248,5 +248,5 @@ describe('worker with a Redis it cannot use', () => {
       if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
       await server.stop();
     }
-  }, 60_000);
+  }, 180_000);
 });

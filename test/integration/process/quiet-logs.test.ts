@@ -46,7 +46,7 @@ describe('access log levels', () => {
     cleanups.push(() => {
       if (proc.proc.exitCode === null) proc.proc.kill('SIGKILL');
     });
-    await proc.waitForLog((l) => l.msg === 'engine started', 30_000);
+    await proc.waitForLog((l) => l.msg === 'engine started', 60_000);
     return { proc, base: `http://127.0.0.1:${port}` };
   }
 
@@ -72,7 +72,7 @@ describe('access log levels', () => {
     expect(polled.filter((l) => l.msg === 'incoming request' || (l.res as { statusCode: number }).statusCode < 400)).toEqual([]);
     expect(lines.filter((l) => pathOf(l) === '/v2.1/projects/demo/webhooks' && (l.req as { method: string }).method === 'POST').length).toBeGreaterThanOrEqual(1);
     expect(lines.some((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 401 && l.level === 30)).toBe(true);
-  }, 90_000);
+  }, 180_000);
 
   it.each(['local', 'worker'] as const)('%s at debug: each successful read is one debug access line', async (role) => {
     const { proc, base } = await start(role, 'debug');
@@ -83,5 +83,5 @@ describe('access log levels', () => {
       const seen = accessLines(proc).filter((l) => pathOf(l) === path.split('?')[0]);
       expect(seen.map((l) => `${l.level} ${l.msg}`), path).toEqual(['20 request completed']);
     }
-  }, 90_000);
+  }, 180_000);
 });
