@@ -1,4 +1,4 @@
-/** Entrypoint: the worker process (SPEC §9). Wiring lives in src/lifecycle/run.ts. */
+/** Entrypoint: the worker process (docs/deploy.md). Wiring lives in src/lifecycle/run.ts. */
 import { runProcess } from '../src/lifecycle/run.js';
 
 await runProcess('worker', process.env);

@@ -21,7 +21,7 @@ export function declaresNoBody(headers: IncomingHttpHeaders): boolean {
 /**
  * JSON bodies only, and a request without a body is accepted whatever its `Content-Type` says:
  * clients generated from an OpenAPI document send `Content-Type: application/json` on GET and
- * DELETE too (SPEC §6). The route then sees `body === undefined`, and a route that needs a body
+ * DELETE too (docs/ubiops-api.md). The route then sees `body === undefined`, and a route that needs a body
  * answers 400 `body: required`. A body on GET is never parsed; one on DELETE (some SDKs send `{}`)
  * is parsed and ignored.
  */

@@ -1,5 +1,5 @@
 /**
- * Destination guard (SPEC §5): by default only `https` URLs to public addresses. The address check
+ * Destination guard (docs/delivery.md): by default only `https` URLs to public addresses. The address check
  * runs on the addresses DNS actually returned, inside the socket's `lookup`, so the address that
  * is connected to is the address that was checked (DNS rebinding cannot slip in between).
  */

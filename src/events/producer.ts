@@ -1,5 +1,5 @@
 /**
- * The producer (SPEC §1): validates a request event and enqueues it on the events queue with a
+ * The producer (docs/publishing.md): validates a request event and enqueues it on the events queue with a
  * deterministic job id, so that a producer retrying a push does not create a second event.
  */
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
@@ -11,7 +11,7 @@ import { MAX_SHARDS, shardOf, shardPrefix } from './shards.js';
 /** BullMQ job name of producer events (hookpost ignores it; other producers may use any name). */
 export const EVENT_JOB_NAME = 'request-event';
 
-/** addBulk chunk size: one Redis round trip per chunk (BENCH-NOTES: ~17-21k jobs/s at 1,000). */
+/** addBulk chunk size: one Redis round trip per chunk (bench/RESULTS.md: ~17-21k jobs/s at 1,000). */
 const BULK_CHUNK_SIZE = 1_000;
 
 /**

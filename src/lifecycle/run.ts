@@ -1,5 +1,5 @@
 /**
- * Process runner for the three roles (SPEC §9): `api`, `worker`, and `local` (all-in-one quickstart).
+ * Process runner for the three roles (docs/deploy.md): `api`, `worker`, and `local` (all-in-one quickstart).
  * Parses config, loads the signing key, connects, starts the role's components and installs the
  * shutdown handler. Startup problems end the process with one clear line on stderr.
  */

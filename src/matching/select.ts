@@ -1,5 +1,5 @@
 /**
- * The matching rule of SPEC §2 (and §10 for project-wide webhooks), as a pure function over the
+ * The matching rule of docs/publishing.md (and §10 for project-wide webhooks), as a pure function over the
  * candidate webhooks of one object and its project.
  */
 import { type Webhook, type WebhookEvent, isProjectWide } from '../registry/model.js';

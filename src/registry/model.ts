@@ -1,6 +1,6 @@
 /**
- * The webhook model as hookpost stores it: UbiOps `WebhookDetail` (seeds/000_*) scoped to one
- * object, or a project-wide webhook (the UP42 shape, SPEC §10) that hears every deployment or
+ * The webhook model as hookpost stores it: UbiOps `WebhookDetail` (UbiOps API reference, see docs/ubiops-api.md) scoped to one
+ * object, or a project-wide webhook (the UP42 shape, docs/up42-api.md) that hears every deployment or
  * pipeline of its project. Both live in one registry and are matched by one rule.
  */
 import type { StoredWebhookSecrets } from '../signing/index.js';
@@ -77,7 +77,7 @@ interface WebhookFields {
   readonly retry: boolean;
   readonly include_result: boolean;
   /**
-   * The Standard Webhooks secret (SPEC §11), write-only: never returned, logged or put in job data.
+   * The Standard Webhooks secret (docs/signing.md, Standard Webhooks), write-only: never returned, logged or put in job data.
    * After a change `previous` keeps signing for 24 h from `rotatedAt`. null: no secret.
    */
   readonly secret: StoredWebhookSecrets | null;

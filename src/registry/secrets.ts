@@ -1,5 +1,5 @@
 /**
- * Webhook secrets on write (SPEC §11): the rule a new secret must follow, and how a change keeps
+ * Webhook secrets on write (docs/signing.md, Standard Webhooks): the rule a new secret must follow, and how a change keeps
  * the replaced secret signing for the rotation overlap. Secrets are compared in constant time
  * (over SHA-256 digests, so lengths do not leak either) and never appear in error messages.
  */

@@ -51,7 +51,7 @@ import { defineScript, runScript } from './scripts.js';
 import { nextSecrets } from './secrets.js';
 import { type SecretsCipher, isEncrypted } from './secrets-cipher.js';
 
-/** Defaults of the optional fields of a webhook (seeds/000_*, `webhooks_create`). */
+/** Defaults of the optional fields of a webhook (UbiOps API reference, `webhooks_create`). */
 export const WEBHOOK_DEFAULTS = Object.freeze({
   headers: Object.freeze([]) as readonly WebhookHeader[],
   description: '',

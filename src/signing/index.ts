@@ -1,6 +1,6 @@
 /**
- * Signing: what the delivery path needs to send signed requests (SPEC §4) and the Standard Webhooks
- * headers (SPEC §11), the key loader, and the receiver-side verifiers (also published alone as
+ * Signing: what the delivery path needs to send signed requests (docs/signing.md) and the Standard Webhooks
+ * headers (docs/signing.md, Standard Webhooks), the key loader, and the receiver-side verifiers (also published alone as
  * `hookpost/verify`).
  */
 export { contentDigest, type DigestAlgorithm } from './content-digest.js';

@@ -1,5 +1,5 @@
 /**
- * Loading hookpost's Ed25519 signing keys (SPEC §4): PEM PKCS#8 files named by config (the first
+ * Loading hookpost's Ed25519 signing keys (docs/signing.md): PEM PKCS#8 files named by config (the first
  * signs, the others are published for rotation), or for the local quickstart one key generated once
  * into the data directory. Every failure is a HookpostError whose message names the file and says
  * how to fix it; no message ever contains key material.
@@ -53,7 +53,7 @@ export function loadSigningKey(path: string): KeyObject {
 }
 
 /**
- * Reads several signing keys, in order (the first signs; SPEC §4, rotation in the README).
+ * Reads several signing keys, in order (the first signs; docs/signing.md, rotation in the README).
  * @param paths - at least one path
  * @throws HookpostError as {@link loadSigningKey}, naming the file that failed; SIGNING_KEY_INVALID
  *   when two files hold the same key (naming both)

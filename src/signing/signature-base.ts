@@ -5,7 +5,7 @@
 import { serializeString } from './structured-fields.js';
 
 /**
- * The components every signature must cover (SPEC §4), in signing order: what the documented Python
+ * The components every signature must cover (docs/signing.md), in signing order: what the documented Python
  * receiver checks, and all that releases before the delivery id and project were signed covered.
  */
 export const REQUIRED_COMPONENTS = ['@method', '@authority', '@target-uri', 'content-digest', 'date'] as const;

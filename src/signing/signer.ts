@@ -1,6 +1,6 @@
 /**
  * Signs deliveries with Ed25519 as HTTP Message Signatures (RFC 9421) over a Content-Digest (RFC 9530),
- * in the form the documented UbiOps Python receiver verifies (SPEC §4).
+ * in the form the documented UbiOps Python receiver verifies (docs/signing.md).
  */
 import { type KeyObject, createPublicKey, hash, sign as signBytes } from 'node:crypto';
 import { ErrorCode, HookpostError } from '../errors.js';
@@ -16,7 +16,7 @@ import {
 import { isKey } from './structured-fields.js';
 import type { RequestTarget } from './target.js';
 
-/** Per-call signing options; the defaults produce SPEC §4's headers. */
+/** Per-call signing options; the defaults produce docs/signing.md's headers. */
 export interface SignOptions {
   /** Creation time, unix seconds. Default: `Math.floor(Date.now() / 1000)`, so never ahead of the clock. */
   created?: number;
@@ -37,7 +37,7 @@ export interface SignOptions {
   project?: string;
 }
 
-/** The headers a signed delivery carries besides Content-Type and Content-Length (SPEC §4). */
+/** The headers a signed delivery carries besides Content-Type and Content-Length (docs/signing.md). */
 export interface SignatureHeaders {
   'content-digest': string;
   /** IMF-fixdate of `created`. */
@@ -105,7 +105,7 @@ function headerValue(name: string, value: string | undefined): string | undefine
 /**
  * Creates a signer for one Ed25519 private key, or for several (rotation): the first signs, every one
  * is listed in {@link Signer.publicKeys}. The KeyObject is used as is on every call: parsing a PEM per
- * signature is about 12x slower (BENCH-NOTES).
+ * signature is about 12x slower (bench/RESULTS.md).
  * @throws HookpostError SIGNING_KEY_PUBLIC or SIGNING_KEY_WRONG_TYPE when a key is not an Ed25519
  *   private key; SIGNING_KEY_INVALID for no key, or the same key twice
  */

@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks signatures, sender side (SPEC §11; Standard Webhooks specification v1.0.0,
+ * Standard Webhooks signatures, sender side (docs/signing.md, Standard Webhooks; Standard Webhooks specification v1.0.0,
  * "Signature scheme" and "Webhook headers"): `webhook-id`, `webhook-timestamp` and, for a webhook with
  * a secret, `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, one signature
  * per active secret, space-separated, so that a secret can be rotated without downtime.
@@ -14,7 +14,7 @@ import { decodeBase64 } from './base64.js';
 export const STANDARD_WEBHOOK_SECRET_PREFIX = 'whsec_';
 
 /**
- * How long the previous secret keeps signing after a rotation, in milliseconds (24 h, SPEC §11):
+ * How long the previous secret keeps signing after a rotation, in milliseconds (24 h, docs/signing.md, Standard Webhooks):
  * receivers that still hold the old secret keep verifying while they are updated.
  */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;

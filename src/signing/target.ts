@@ -16,7 +16,7 @@ export interface RequestTarget {
 }
 
 /**
- * Normalizes a webhook URL into what is sent and signed (SPEC §4):
+ * Normalizes a webhook URL into what is sent and signed (docs/signing.md):
  * WHATWG URL parsing (lower-case host, default port dropped, IDNA, dot segments removed), fragment
  * dropped, empty path becomes `/`, no bare trailing `?`, percent-escapes of unreserved characters
  * (`ALPHA DIGIT - . _ ~`) decoded, other escapes kept (hex digits upper-cased).

@@ -1,13 +1,13 @@
 /**
  * Receiver-side verification of hookpost deliveries (`hookpost/verify`): checks a request the way the
- * documented UbiOps Python receiver does (requests_http_signature on http_message_signatures, SPEC §4):
+ * documented UbiOps Python receiver does (requests_http_signature on http_message_signatures, docs/signing.md):
  * exactly one signature, the five required components covered, Content-Digest over the body, the
  * `created` window, `expires`, keyid and alg, then the Ed25519 signature (RFC 8032) over the RFC 9421
  * signature base rebuilt from the received request. Deliveries also cover `hookpost-delivery-id` and
  * `hookpost-project`; a signature of an earlier release without them is still accepted (their values
  * are then not in the result), unless the `project` option asks for the project.
  *
- * It also verifies the Standard Webhooks headers hookpost sends beside them (SPEC §11):
+ * It also verifies the Standard Webhooks headers hookpost sends beside them (docs/signing.md, Standard Webhooks):
  * {@link verifyStandardWebhook}.
  *
  * Runs in any JavaScript runtime (Node, Deno, Bun, browsers, edge workers): it imports nothing from
@@ -140,7 +140,7 @@ class Rejection {
 }
 
 /**
- * Verifies a signed hookpost delivery (SPEC §4; RFC 9421 §3.2, RFC 9530). A rejected request is a
+ * Verifies a signed hookpost delivery (docs/signing.md; RFC 9421 §3.2, RFC 9530). A rejected request is a
  * result, not an exception: `{ ok: false, reason, message }`. Only verify the body after `ok: true`.
  *
  * @throws TypeError when `options.publicKey` or an entry of `options.publicKeys` is not an Ed25519
@@ -535,7 +535,7 @@ type HmacKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
 
 /**
  * Verifies the Standard Webhooks signature of a request (Standard Webhooks specification v1.0.0,
- * "Verifying signatures"; SPEC §11): HMAC-SHA256 over `"{webhook-id}.{webhook-timestamp}.{body}"`,
+ * "Verifying signatures"; docs/signing.md, Standard Webhooks): HMAC-SHA256 over `"{webhook-id}.{webhook-timestamp}.{body}"`,
  * accepted when any `v1,` signature of the space-separated `webhook-signature` list matches any of the
  * secrets (other versions, such as `v1a`, are ignored), compared in constant time, and only when
  * `webhook-timestamp` is within `toleranceSeconds` of `now`. A rejected request is a result, not an

@@ -85,6 +85,6 @@ describe('Compose and local mode keep their keys apart', () => {
     for (const file of [LOCAL_KEY_FILE_NAME, LOCAL_ENCRYPTION_KEY_FILE_NAME]) expect(bound).not.toContain(normalize(join(local, file)));
     // The command that writes them is the one the README and the compose file give.
     expect(readRepoFile('docker-compose.yml')).toContain('node scripts/keys.mjs .hookpost/compose');
-    expect(readRepoFile('README.md')).toContain('node scripts/keys.mjs .hookpost/compose');
+    expect(readRepoFile('docs/deploy.md')).toContain('node scripts/keys.mjs .hookpost/compose');
   });
 });

@@ -16,7 +16,7 @@ import { REPO_ROOT, readRepoFile } from '../../helpers/metric-names.js';
 import { CHART_DIR, defaultValues, mergeValues, readYaml, type Values, valueAt } from './chart.js';
 import { findTool } from '../../helpers/tools.js';
 
-const DOCS = ['README.md', 'helm/README.md', 'helm/hookpost/README.md'];
+const DOCS = ['README.md', 'docs/deploy.md', 'docs/cluster.md', 'docs/security.md', 'helm/README.md', 'helm/hookpost/README.md'];
 
 /** The shell commands of a Markdown text: ```sh blocks (continuation lines joined) and inline `kubectl …` spans. */
 function shellCommands(markdown: string): string[] {

@@ -282,11 +282,11 @@ describe.skipIf(go.skip)('Helm chart rendered with Go templates (needs go)', () 
     expect(single.data?.['HOOKPOST_SIGNING_KEY_FILE']).toBe('/etc/hookpost/signing-key/signing-key.pem');
   });
 
-  it('NOTES and the main README read the API token back with the same command', () => {
+  it('NOTES and the deploy docs read the API token back with the same command', () => {
     const { notes } = rendered({ secrets: { existingSecret: 'hookpost' } });
     const tokenLine = notes.split('\n').find((line) => line.trim().startsWith('TOKEN='))?.trim();
     expect(tokenLine).toBe("TOKEN=$(kubectl --namespace hookpost get secret hookpost -o jsonpath='{.data.api-tokens}' | base64 -d | cut -d, -f1)");
-    expect(readRepoFile('README.md').split('\n')).toContain(tokenLine);
+    expect(readRepoFile('docs/deploy.md').split('\n')).toContain(tokenLine);
   });
 
   it('NOTES warn about chart-made secrets and development flags', () => {
